@@ -1,0 +1,259 @@
+import path from "node:path";
+import type { LogLevel } from "./log.js";
+
+/**
+ * Configuration, read from the environment once at start-up and validated as a whole:
+ * a bad value stops start-up with one message that names every bad key and how to fix it.
+ *
+ * Mode: with none of COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, S3_BUCKET, AWS_REGION set,
+ * the API runs in `local` mode and starts its own stand-ins for Cognito and S3. Setting any
+ * of them selects `aws` mode, where all four are required.
+ */
+export interface Config {
+  readonly mode: "local" | "aws";
+  readonly nodeEnv: string;
+  readonly production: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: LogLevel;
+  /** Origins allowed by CORS on the API (and, locally, on the bucket). */
+  readonly corsOrigins: readonly string[];
+  /** Largest GraphQL request body accepted, in bytes. */
+  readonly bodyLimitBytes: number;
+  /** Introspection on? Default: on unless NODE_ENV=production. */
+  readonly introspection: boolean;
+  /** Offline GraphQL playground at GET /graphql? Default: on unless NODE_ENV=production. */
+  readonly playground: boolean;
+  /** How long a verified viewer (enabled flag, attributes) is trusted before Cognito is asked again. */
+  readonly userCacheTtlSeconds: number;
+  readonly uploadMaxBytes: number;
+  readonly uploadUrlTtlSeconds: number;
+  readonly downloadUrlTtlSeconds: number;
+  /** Timeout of one AWS call, in milliseconds. */
+  readonly awsTimeoutMs: number;
+  /** Set in `aws` mode only. */
+  readonly aws?: AwsConfig;
+  /** Set in `local` mode only. */
+  readonly local?: LocalConfig;
+}
+
+export interface AwsConfig {
+  readonly region: string;
+  readonly userPoolId: string;
+  readonly clientId: string;
+  readonly bucket: string;
+  /** Optional endpoint overrides (another S3-compatible store, a Cognito emulator). */
+  readonly cognitoEndpoint?: string;
+  readonly s3Endpoint?: string;
+  readonly s3ForcePathStyle: boolean;
+}
+
+export interface LocalConfig {
+  /** Absolute folder that holds every piece of local state. */
+  readonly dataDir: string;
+  readonly adminEmail: string;
+  /** When unset, a password is generated on first start and kept in the data folder. */
+  readonly adminPassword?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+export const GIB = 1024 ** 3;
+/** S3's limit for a single PUT. */
+export const S3_SINGLE_PUT_MAX_BYTES = 5 * GIB;
+
+const AWS_KEYS = ["COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "S3_BUCKET", "AWS_REGION"] as const;
+const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
+const EMAIL_RE = /^[^\s@"\\]+@[^\s@"\\]+\.[^\s@"\\]+$/;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function readConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const str = (key: string): string | undefined => {
+    const v = env[key];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const int = (key: string, def: number, min: number, max: number): number => {
+    const raw = str(key);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${key}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+      return def;
+    }
+    return n;
+  };
+  const bool = (key: string, def: boolean): boolean => {
+    const raw = str(key)?.toLowerCase();
+    if (raw === undefined) return def;
+    if (["1", "true", "yes", "on"].includes(raw)) return true;
+    if (["0", "false", "no", "off"].includes(raw)) return false;
+    problems.push(`${key}=${JSON.stringify(raw)}: expected true or false`);
+    return def;
+  };
+  const url = (key: string): string | undefined => {
+    const raw = str(key);
+    if (raw === undefined) return undefined;
+    try {
+      const u = new URL(raw);
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("protocol");
+      return raw.replace(/\/+$/, "");
+    } catch {
+      problems.push(
+        `${key}=${JSON.stringify(raw)}: expected an http(s) URL such as https://host:port`,
+      );
+      return undefined;
+    }
+  };
+
+  const nodeEnv = str("NODE_ENV") ?? "development";
+  const production = nodeEnv === "production";
+
+  const anyAws = AWS_KEYS.some((k) => str(k) !== undefined);
+  const mode: Config["mode"] = anyAws ? "aws" : "local";
+
+  const logLevelRaw = (str("LOG_LEVEL") ?? "info").toLowerCase();
+  let logLevel: LogLevel = "info";
+  if ((LOG_LEVELS as readonly string[]).includes(logLevelRaw)) logLevel = logLevelRaw as LogLevel;
+  else
+    problems.push(
+      `LOG_LEVEL=${JSON.stringify(logLevelRaw)}: expected one of ${LOG_LEVELS.join(", ")}`,
+    );
+
+  const corsRaw = str("CORS_ORIGINS");
+  const corsOrigins: string[] = [];
+  if (corsRaw !== undefined) {
+    for (const origin of corsRaw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      let ok = false;
+      try {
+        const u = new URL(origin);
+        ok = (u.protocol === "http:" || u.protocol === "https:") && u.origin === origin;
+      } catch {
+        ok = false;
+      }
+      if (ok) corsOrigins.push(origin);
+      else
+        problems.push(
+          `CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin; write scheme://host[:port] with no path or trailing slash`,
+        );
+    }
+  } else if (mode === "local") {
+    // The usual dev-server origins of a React app (Vite, Create React App / Next).
+    corsOrigins.push("http://localhost:5173", "http://localhost:3000");
+  }
+
+  const uploadMaxBytes = int(
+    "UPLOAD_MAX_BYTES",
+    S3_SINGLE_PUT_MAX_BYTES,
+    1,
+    S3_SINGLE_PUT_MAX_BYTES,
+  );
+
+  let aws: AwsConfig | undefined;
+  let local: LocalConfig | undefined;
+  if (mode === "aws") {
+    const missing = AWS_KEYS.filter((k) => str(k) === undefined);
+    for (const k of missing)
+      problems.push(
+        `${k} is missing: in AWS mode set all of ${AWS_KEYS.join(", ")} (the Terraform outputs), or unset them all for the local stack`,
+      );
+    const region = str("AWS_REGION");
+    if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+      problems.push(
+        `AWS_REGION=${JSON.stringify(region)}: expected a Region code such as eu-west-1`,
+      );
+    const userPoolId = str("COGNITO_USER_POOL_ID");
+    if (userPoolId !== undefined && !/^[\w-]+_[0-9a-zA-Z]+$/.test(userPoolId))
+      problems.push(
+        `COGNITO_USER_POOL_ID=${JSON.stringify(userPoolId)}: expected a pool id such as eu-west-1_AbCdEf123`,
+      );
+    const bucket = str("S3_BUCKET");
+    if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+      problems.push(
+        `S3_BUCKET=${JSON.stringify(bucket)}: expected an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)`,
+      );
+    if (corsRaw === undefined)
+      problems.push(
+        "CORS_ORIGINS is missing: in AWS mode name the web app's origins, e.g. https://portal.example.com",
+      );
+    const cognitoEndpoint = url("COGNITO_ENDPOINT");
+    const s3Endpoint = url("S3_ENDPOINT");
+    aws = {
+      region: region ?? "",
+      userPoolId: userPoolId ?? "",
+      clientId: str("COGNITO_CLIENT_ID") ?? "",
+      bucket: bucket ?? "",
+      ...(cognitoEndpoint ? { cognitoEndpoint } : {}),
+      ...(s3Endpoint ? { s3Endpoint } : {}),
+      s3ForcePathStyle: bool("S3_FORCE_PATH_STYLE", s3Endpoint !== undefined),
+    };
+  } else {
+    const adminEmail = (str("LOCAL_ADMIN_EMAIL") ?? "admin@example.com").toLowerCase();
+    if (!EMAIL_RE.test(adminEmail))
+      problems.push(`LOCAL_ADMIN_EMAIL=${JSON.stringify(adminEmail)}: expected an email address`);
+    const adminPassword = env.LOCAL_ADMIN_PASSWORD;
+    if (adminPassword !== undefined && adminPassword !== "" && !meetsPasswordPolicy(adminPassword))
+      problems.push(
+        "LOCAL_ADMIN_PASSWORD: must have at least 12 characters with a lowercase and an uppercase letter, a digit and a symbol",
+      );
+    local = {
+      dataDir: path.resolve(cwd, str("LOCAL_DATA_DIR") ?? ".data"),
+      adminEmail,
+      ...(adminPassword ? { adminPassword } : {}),
+    };
+  }
+
+  const config: Config = {
+    mode,
+    nodeEnv,
+    production,
+    host: str("HOST") ?? (mode === "local" ? "127.0.0.1" : "0.0.0.0"),
+    port: int("PORT", 4000, 0, 65535),
+    logLevel,
+    corsOrigins,
+    bodyLimitBytes: int("BODY_LIMIT_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    introspection: bool("GRAPHQL_INTROSPECTION", !production),
+    playground: bool("GRAPHQL_PLAYGROUND", !production),
+    userCacheTtlSeconds: int("USER_CACHE_TTL_SECONDS", 60, 0, 3600),
+    uploadMaxBytes,
+    uploadUrlTtlSeconds: int("UPLOAD_URL_TTL_SECONDS", 900, 60, 7 * 24 * 3600),
+    downloadUrlTtlSeconds: int("DOWNLOAD_URL_TTL_SECONDS", 300, 10, 7 * 24 * 3600),
+    awsTimeoutMs: int("AWS_TIMEOUT_MS", 5000, 100, 120_000),
+    ...(aws ? { aws } : {}),
+    ...(local ? { local } : {}),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/** The password policy the project asks of Cognito pools (see terraform/cognito.tf). */
+export function meetsPasswordPolicy(pw: string): boolean {
+  return (
+    pw.length >= 12 &&
+    pw.length <= 256 &&
+    /[a-z]/.test(pw) &&
+    /[A-Z]/.test(pw) &&
+    /\d/.test(pw) &&
+    /[^A-Za-z0-9]/.test(pw)
+  );
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object") {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

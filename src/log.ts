@@ -1,0 +1,85 @@
+/**
+ * Structured JSON logs, one object per line on stdout.
+ *
+ * Log fields are chosen by the caller; nothing here serialises request headers or
+ * arguments on its own, so tokens and passwords never reach a log line unless someone
+ * writes them explicitly (and reviews catch that). `redact` strips the known secret
+ * keys as a second line of defence.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line (request id, actor, …). */
+  child(fields: LogFields): Logger;
+}
+
+const SECRET_KEYS = new Set([
+  "password",
+  "temporaryPassword",
+  "newPassword",
+  "authorization",
+  "accessToken",
+  "idToken",
+  "refreshToken",
+  "session",
+  "token",
+]);
+
+function redact(fields: LogFields): LogFields {
+  let out: LogFields | undefined;
+  for (const key of Object.keys(fields)) {
+    if (SECRET_KEYS.has(key)) {
+      out ??= { ...fields };
+      out[key] = "[redacted]";
+    }
+  }
+  return out ?? fields;
+}
+
+function serialiseError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const e = err as Error & { code?: unknown; $metadata?: unknown; cause?: unknown };
+  return {
+    name: e.name,
+    message: e.message,
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...(e.$metadata !== undefined ? { awsMetadata: e.$metadata } : {}),
+    stack: e.stack,
+    ...(e.cause !== undefined ? { cause: serialiseError(e.cause) } : {}),
+  };
+}
+
+export type LogSink = (line: string) => void;
+
+export function createLogger(
+  level: LogLevel = "info",
+  base: LogFields = {},
+  sink: LogSink = (line) => process.stdout.write(line + "\n"),
+): Logger {
+  const min = LEVELS[level];
+  const write = (lvl: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields) => {
+    if (LEVELS[lvl] < min) return;
+    const extra = fields ? redact(fields) : undefined;
+    const line: LogFields = { time: new Date().toISOString(), level: lvl, msg, ...base, ...extra };
+    if (line.err !== undefined) line.err = serialiseError(line.err);
+    sink(JSON.stringify(line));
+  };
+  return {
+    debug: (msg, fields) => write("debug", msg, fields),
+    info: (msg, fields) => write("info", msg, fields),
+    warn: (msg, fields) => write("warn", msg, fields),
+    error: (msg, fields) => write("error", msg, fields),
+    child: (fields) => createLogger(level, { ...base, ...redact(fields) }, sink),
+  };
+}
+
+/** A logger that drops everything (tests, tools). */
+export const silentLogger: Logger = createLogger("silent");
