@@ -17,6 +17,8 @@ export default tseslint.config(
       },
     },
     rules: {
+      // Input cleaning matches control characters on purpose.
+      "no-control-regex": "off",
       "@typescript-eslint/consistent-type-imports": ["error", { disallowTypeAnnotations: false }],
       "@typescript-eslint/no-unused-vars": [
         "error",

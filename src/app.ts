@@ -1,0 +1,220 @@
+import { ApolloServer } from "@apollo/server";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
+import type { Jwks } from "aws-jwt-verify/jwk";
+import { GraphQLError } from "graphql";
+import type { GraphQLSchema } from "graphql";
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { AuthResolver } from "./auth/auth.resolver.js";
+import { AuthService } from "./auth/auth.service.js";
+import { TokenVerifier, bearerToken } from "./auth/token-verifier.js";
+import { ViewerResolver } from "./auth/viewer.js";
+import type { Backends } from "./aws/backends.js";
+import { createAwsClients } from "./aws/clients.js";
+import type { AwsClients } from "./aws/clients.js";
+import { CachedUsers } from "./aws/cached-users.js";
+import { CognitoUsers } from "./aws/cognito-users.js";
+import { CustomerResolver, ViewerCustomerResolver } from "./customers/customer.resolver.js";
+import { CustomerService } from "./customers/customer.service.js";
+import type { Config } from "./config.js";
+import { AppError } from "./errors.js";
+import type { Context } from "./graphql/context.js";
+import { actorOf } from "./graphql/context.js";
+import { formatError } from "./graphql/format-error.js";
+import { loggingPlugin } from "./graphql/logging-plugin.js";
+import { buildAppSchema, instanceContainer } from "./graphql/schema.js";
+import { createHttpHandler } from "./http/server.js";
+import type { Logger } from "./log.js";
+import { applyPermissions } from "./permissions/compile.js";
+import { permissions } from "./permissions/index.js";
+
+/** The settings of Config the app uses (tests build it directly). */
+export type AppSettings = Pick<
+  Config,
+  | "corsOrigins"
+  | "bodyLimitBytes"
+  | "introspection"
+  | "playground"
+  | "userCacheTtlSeconds"
+  | "uploadMaxBytes"
+  | "uploadUrlTtlSeconds"
+  | "downloadUrlTtlSeconds"
+>;
+
+export interface App {
+  readonly schema: GraphQLSchema;
+  readonly apollo: ApolloServer<Context>;
+  readonly clients: AwsClients;
+  readonly viewers: ViewerResolver;
+  /** Builds a request context the way the HTTP layer does (tests use it with executeOperation). */
+  context(req: { authorization: string | undefined; requestId?: string }): Promise<Context>;
+  readonly handler: ReturnType<typeof createHttpHandler>;
+  /** Starts an HTTP server on host:port (0 = random); resolves to its base URL. */
+  listen(port: number, host: string): Promise<string>;
+  /** Stops accepting requests, lets running ones finish, then releases clients. */
+  close(): Promise<void>;
+}
+
+/** Wires config → AWS clients → services → resolvers → schema + permissions → Apollo → HTTP. */
+export async function createApp(
+  settings: AppSettings,
+  backends: Backends,
+  log: Logger,
+): Promise<App> {
+  const clients = createAwsClients(backends);
+  const users = new CognitoUsers(clients.cognito, backends.cognito.userPoolId);
+  const cachedUsers = new CachedUsers(users, settings.userCacheTtlSeconds);
+
+  const verifier = new TokenVerifier({
+    issuer: backends.cognito.issuer,
+    jwksUri: backends.cognito.jwksUri,
+    clientId: backends.cognito.clientId,
+    ...(backends.cognito.jwksUri.startsWith("http:")
+      ? { jwks: await fetchJwks(backends.cognito.jwksUri) }
+      : {}),
+  });
+  if (backends.cognito.jwksUri.startsWith("https:")) {
+    await verifier
+      .hydrate()
+      .catch((err: unknown) =>
+        log.warn("JWKS not loaded yet; will retry on first request", { err }),
+      );
+  }
+  const viewers = new ViewerResolver(verifier, cachedUsers);
+
+  const auth = new AuthService(clients.cognito, users, backends.cognito.clientId);
+  const customers = new CustomerService(users, cachedUsers);
+  const schema = await buildAppSchema(
+    instanceContainer([
+      new AuthResolver(auth),
+      new CustomerResolver(customers),
+      new ViewerCustomerResolver(),
+    ]),
+  );
+  applyPermissions(schema, permissions);
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: settings.introspection,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    plugins: [loggingPlugin()],
+  });
+  await apollo.start();
+
+  const context = async (req: {
+    authorization: string | undefined;
+    requestId?: string;
+  }): Promise<Context> => {
+    const requestId = req.requestId ?? crypto.randomUUID();
+    try {
+      const token = bearerToken(req.authorization);
+      const viewer = token ? await viewers.resolve(token) : null;
+      return {
+        requestId,
+        viewer,
+        log: log.child({ requestId, actor: actorOf(viewer) }),
+        scoped: new Map(),
+      };
+    } catch (err) {
+      if (err instanceof AppError) {
+        const status = err.code === "UNAUTHENTICATED" ? 401 : 503;
+        throw new AppError(err.code, err.message, { http: { status } });
+      }
+      log.error("context creation failed", { requestId, err });
+      throw new GraphQLError("Internal server error", {
+        extensions: { code: "INTERNAL_SERVER_ERROR", requestId, http: { status: 500 } },
+      });
+    }
+  };
+
+  let readyCache:
+    { at: number; value: Promise<{ ok: boolean; checks: Record<string, boolean> }> } | undefined;
+  const ready = () => {
+    // Probes arrive often; Cognito's quotas are low. Answer from a 2-second cache.
+    if (readyCache && Date.now() - readyCache.at < 2000) return readyCache.value;
+    const probe = async () => {
+      const [cognito, s3] = await Promise.all([
+        clients.cognito
+          .send(new DescribeUserPoolCommand({ UserPoolId: backends.cognito.userPoolId }), {
+            abortSignal: AbortSignal.timeout(2000),
+          })
+          .then(
+            () => true,
+            () => false,
+          ),
+        clients.s3
+          .send(
+            new ListObjectsV2Command({
+              Bucket: backends.s3.bucket,
+              Prefix: "general/",
+              MaxKeys: 1,
+            }),
+            {
+              abortSignal: AbortSignal.timeout(2000),
+            },
+          )
+          .then(
+            () => true,
+            () => false,
+          ),
+      ]);
+      return { ok: cognito && s3, checks: { cognito, s3 } };
+    };
+    readyCache = { at: Date.now(), value: probe() };
+    return readyCache.value;
+  };
+
+  const handler = createHttpHandler({
+    apollo,
+    context: (req) => context(req),
+    corsOrigins: settings.corsOrigins,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    log,
+    ready,
+  });
+
+  let server: Server | undefined;
+  return {
+    schema,
+    apollo,
+    clients,
+    viewers,
+    context,
+    handler,
+    listen(port, host) {
+      server = createServer(handler);
+      server.keepAliveTimeout = 65_000;
+      const s = server;
+      return new Promise((resolve, reject) => {
+        s.once("error", reject);
+        s.listen(port, host, () => {
+          const { port: actual } = s.address() as AddressInfo;
+          resolve(`http://${host.includes(":") ? `[${host}]` : host}:${actual}`);
+        });
+      });
+    },
+    async close() {
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+          // Requests still running after 10 s are cut off.
+          setTimeout(() => s.closeAllConnections(), 10_000).unref();
+        });
+      }
+      await apollo.stop();
+      clients.destroy();
+    },
+  };
+}
+
+async function fetchJwks(uri: string) {
+  const res = await fetch(uri, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`Could not load the JWKS from ${uri}: HTTP ${res.status}`);
+  return (await res.json()) as Jwks;
+}

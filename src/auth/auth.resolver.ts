@@ -1,0 +1,45 @@
+import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import type { Context } from "../graphql/context.js";
+import { ForbiddenError, UnauthenticatedError } from "../errors.js";
+import type { AuthService } from "./auth.service.js";
+import type { SignInOutcome, Tokens } from "./auth.service.js";
+import { AuthTokens, Role, SignInResult, ViewerType } from "./auth.types.js";
+import type { Viewer } from "./viewer.js";
+
+@Resolver()
+export class AuthResolver {
+  constructor(private readonly auth: AuthService) {}
+
+  @Query(() => ViewerType, { description: "The signed-in user" })
+  me(@Ctx() ctx: Context): Viewer {
+    if (!ctx.viewer) throw new UnauthenticatedError();
+    if (!ctx.viewer.role) throw new ForbiddenError("This account has no role; ask an admin");
+    return ctx.viewer;
+  }
+
+  @Mutation(() => SignInResult)
+  signIn(
+    @Arg("email", () => String) email: string,
+    @Arg("password", () => String) password: string,
+    @Ctx() ctx: Context,
+  ): Promise<SignInOutcome> {
+    return this.auth.signIn(email, password, ctx.log);
+  }
+
+  @Mutation(() => AuthTokens)
+  completeNewPassword(
+    @Arg("email", () => String) email: string,
+    @Arg("session", () => String) session: string,
+    @Arg("newPassword", () => String) newPassword: string,
+    @Ctx() ctx: Context,
+  ): Promise<Tokens> {
+    return this.auth.completeNewPassword(email, session, newPassword, ctx.log);
+  }
+
+  @Mutation(() => AuthTokens)
+  refreshTokens(@Arg("refreshToken", () => String) refreshToken: string): Promise<Tokens> {
+    return this.auth.refresh(refreshToken);
+  }
+}
+
+export { Role };

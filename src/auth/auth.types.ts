@@ -1,0 +1,46 @@
+import { Field, ID, Int, ObjectType, createUnionType, registerEnumType } from "type-graphql";
+
+export enum Role {
+  ADMIN = "ADMIN",
+  CUSTOMER = "CUSTOMER",
+}
+registerEnumType(Role, { name: "Role" });
+
+@ObjectType()
+export class AuthTokens {
+  @Field(() => String)
+  accessToken!: string;
+
+  @Field(() => String)
+  idToken!: string;
+
+  @Field(() => String, { nullable: true })
+  refreshToken!: string | null;
+
+  @Field(() => Int, { description: "Seconds until the access and ID tokens expire" })
+  expiresIn!: number;
+}
+
+@ObjectType()
+export class NewPasswordRequired {
+  @Field(() => String, { description: "Pass back to completeNewPassword" })
+  session!: string;
+}
+
+export const SignInResult = createUnionType({
+  name: "SignInResult",
+  types: () => [AuthTokens, NewPasswordRequired] as const,
+  resolveType: (value) => ("session" in value ? NewPasswordRequired : AuthTokens),
+});
+
+@ObjectType("Viewer")
+export class ViewerType {
+  @Field(() => ID, { description: "Cognito sub of the signed-in user" })
+  id!: string;
+
+  @Field(() => String, { nullable: true })
+  email!: string | null;
+
+  @Field(() => Role)
+  role!: Role;
+}

@@ -1,0 +1,62 @@
+import type { UserLookup } from "../aws/cached-users.js";
+import type { UserRecord } from "../aws/cognito-users.js";
+import { UnauthenticatedError } from "../errors.js";
+import { ADMINS_GROUP, CUSTOMERS_GROUP } from "./admins.js";
+import type { TokenClaims, TokenVerifier } from "./token-verifier.js";
+
+export type RoleName = "ADMIN" | "CUSTOMER";
+
+/** The signed-in user of one request. */
+export interface Viewer {
+  /** Cognito sub. */
+  readonly id: string;
+  readonly username: string;
+  readonly email: string | null;
+  /** From `cognito:groups` (Admins wins); null for a user in neither group. */
+  readonly role: RoleName | null;
+  /** From the user record on the server, never from the request; null unless role is CUSTOMER. */
+  readonly customerId: string | null;
+  readonly user: UserRecord;
+}
+
+export function roleFromGroups(groups: readonly string[]): RoleName | null {
+  if (groups.includes(ADMINS_GROUP)) return "ADMIN";
+  if (groups.includes(CUSTOMERS_GROUP)) return "CUSTOMER";
+  return null;
+}
+
+export function viewerFrom(claims: TokenClaims, user: UserRecord): Viewer {
+  let role = roleFromGroups(claims.groups);
+  // A customer without a customer id has no folder: treat as no role rather than guess one.
+  if (role === "CUSTOMER" && !user.customerId) role = null;
+  return {
+    id: claims.sub,
+    username: user.username,
+    email: user.email || null,
+    role,
+    customerId: role === "CUSTOMER" ? user.customerId : null,
+    user,
+  };
+}
+
+/**
+ * Turns a bearer token into a Viewer. The token says who it is; the user record says whether
+ * they may still act (a disabled or deleted user's token still verifies until it expires). The
+ * record comes through CachedUsers, so a disabled user is refused within its TTL.
+ */
+export class ViewerResolver {
+  constructor(
+    private readonly verifier: TokenVerifier,
+    private readonly users: UserLookup,
+  ) {}
+
+  async resolve(token: string): Promise<Viewer> {
+    const claims = await this.verifier.verify(token);
+    const user = await this.users.get(claims.username);
+    if (!user || user.sub !== claims.sub) {
+      throw new UnauthenticatedError("This account no longer exists");
+    }
+    if (!user.enabled) throw new UnauthenticatedError("This account is disabled");
+    return viewerFrom(claims, user);
+  }
+}

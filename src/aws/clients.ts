@@ -1,0 +1,56 @@
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import type { Backends } from "./backends.js";
+
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly cognito: CognitoIdentityProviderClient;
+  destroy(): void;
+}
+
+/**
+ * SDK clients with the settings every call needs:
+ * - a timeout per attempt, so a dependency that hangs becomes SERVICE_UNAVAILABLE in bounded time;
+ * - the SDK's standard retry mode (exponential backoff with full jitter; throttling errors retried);
+ * - S3 checksums only WHEN_REQUIRED: with the SDK default, presigned PUT URLs carry the CRC of an
+ *   empty body and streamed uploads get aws-chunked framing (aws-sdk-js-v3 issues 6810/6994).
+ */
+export function createAwsClients(b: Backends): AwsClients {
+  const handler = () =>
+    new NodeHttpHandler({
+      connectionTimeout: Math.min(b.timeoutMs, 3000),
+      requestTimeout: b.timeoutMs,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    });
+  const s3 = new S3Client({
+    region: b.region,
+    ...(b.s3.endpoint ? { endpoint: b.s3.endpoint } : {}),
+    ...(b.s3.credentials ? { credentials: b.s3.credentials } : {}),
+    forcePathStyle: b.s3.forcePathStyle,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    retryMode: "standard",
+    maxAttempts: 3,
+    requestHandler: handler(),
+  });
+  const cognito = new CognitoIdentityProviderClient({
+    region: b.region,
+    ...(b.cognito.endpoint ? { endpoint: b.cognito.endpoint } : {}),
+    ...(b.cognito.credentials ? { credentials: b.cognito.credentials } : {}),
+    retryMode: "standard",
+    maxAttempts: 4,
+    requestHandler: handler(),
+  });
+  return {
+    s3,
+    cognito,
+    destroy() {
+      s3.destroy();
+      cognito.destroy();
+    },
+  };
+}

@@ -1,0 +1,215 @@
+import type {
+  AttributeType,
+  CognitoIdentityProviderClient,
+  UserType,
+} from "@aws-sdk/client-cognito-identity-provider";
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
+  AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
+  AdminUpdateUserAttributesCommand,
+  AdminUserGlobalSignOutCommand,
+  ListUsersCommand,
+  ListUsersInGroupCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { rethrowAws } from "./errors.js";
+
+/** A Cognito user as the API sees it. */
+export interface UserRecord {
+  readonly username: string;
+  readonly sub: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly name: string;
+  readonly enabled: boolean;
+  /** Cognito's UserStatus: CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, … */
+  readonly status: string;
+  /** `custom:customer_id`; null for admins. */
+  readonly customerId: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export const CUSTOMER_ID_ATTRIBUTE = "custom:customer_id";
+
+export function attributesToRecord(
+  username: string,
+  attrs: readonly AttributeType[] | undefined,
+  meta: { enabled?: boolean; status?: string; createdAt?: Date; updatedAt?: Date },
+): UserRecord {
+  const a = new Map((attrs ?? []).map((x) => [x.Name ?? "", x.Value ?? ""]));
+  const epoch = new Date(0);
+  return {
+    username,
+    sub: a.get("sub") ?? "",
+    email: a.get("email") ?? "",
+    emailVerified: a.get("email_verified") === "true",
+    name: a.get("name") ?? "",
+    enabled: meta.enabled ?? true,
+    status: meta.status ?? "UNKNOWN",
+    customerId: a.get(CUSTOMER_ID_ATTRIBUTE) || null,
+    createdAt: meta.createdAt ?? epoch,
+    updatedAt: meta.updatedAt ?? meta.createdAt ?? epoch,
+  };
+}
+
+export function userTypeToRecord(u: UserType): UserRecord {
+  return attributesToRecord(u.Username ?? "", u.Attributes, {
+    ...(u.Enabled !== undefined ? { enabled: u.Enabled } : {}),
+    ...(u.UserStatus !== undefined ? { status: u.UserStatus } : {}),
+    ...(u.UserCreateDate ? { createdAt: u.UserCreateDate } : {}),
+    ...(u.UserLastModifiedDate ? { updatedAt: u.UserLastModifiedDate } : {}),
+  });
+}
+
+/** Quotes a value for a ListUsers filter (Cognito accepts double quotes only). */
+export function filterValue(value: string): string {
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Reads users of one pool. Every method is one Cognito call. */
+export class CognitoUsers {
+  constructor(
+    private readonly client: CognitoIdentityProviderClient,
+    private readonly userPoolId: string,
+  ) {}
+
+  async get(username: string): Promise<UserRecord | null> {
+    try {
+      const r = await this.client.send(
+        new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }),
+      );
+      return attributesToRecord(r.Username ?? username, r.UserAttributes, {
+        ...(r.Enabled !== undefined ? { enabled: r.Enabled } : {}),
+        ...(r.UserStatus !== undefined ? { status: r.UserStatus } : {}),
+        ...(r.UserCreateDate ? { createdAt: r.UserCreateDate } : {}),
+        ...(r.UserLastModifiedDate ? { updatedAt: r.UserLastModifiedDate } : {}),
+      });
+    } catch (err) {
+      if ((err as { name?: string }).name === "UserNotFoundException") return null;
+      rethrowAws(err);
+    }
+  }
+
+  /** The user with this email (emails are unique in this pool by the API's own rule), or null. */
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    return (await this.allWithEmail(email))[0] ?? null;
+  }
+
+  /** Every user with this email, oldest first (more than one only during a create race). */
+  async allWithEmail(email: string): Promise<UserRecord[]> {
+    try {
+      const r = await this.client.send(
+        new ListUsersCommand({
+          UserPoolId: this.userPoolId,
+          Filter: `email = ${filterValue(email.toLowerCase())}`,
+          Limit: 10,
+        }),
+      );
+      return (r.Users ?? [])
+        .map(userTypeToRecord)
+        .sort(
+          (a, b) =>
+            a.createdAt.getTime() - b.createdAt.getTime() || a.username.localeCompare(b.username),
+        );
+    } catch (err) {
+      rethrowAws(err);
+    }
+  }
+
+  /** One page of a group's members: Cognito returns at most 60 per call. */
+  async listGroupPage(
+    group: string,
+    limit: number,
+    nextToken: string | undefined,
+  ): Promise<{ users: UserRecord[]; nextToken: string | undefined }> {
+    try {
+      const r = await this.client.send(
+        new ListUsersInGroupCommand({
+          UserPoolId: this.userPoolId,
+          GroupName: group,
+          Limit: Math.min(limit, 60),
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      );
+      return { users: (r.Users ?? []).map(userTypeToRecord), nextToken: r.NextToken || undefined };
+    } catch (err) {
+      rethrowAws(err);
+    }
+  }
+
+  /** Creates a user with a temporary password and no message from Cognito. */
+  async create(
+    username: string,
+    attributes: Record<string, string>,
+    temporaryPassword: string,
+  ): Promise<UserRecord> {
+    const r = await this.client.send(
+      new AdminCreateUserCommand({
+        UserPoolId: this.userPoolId,
+        Username: username,
+        TemporaryPassword: temporaryPassword,
+        MessageAction: "SUPPRESS",
+        UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+      }),
+    );
+    if (!r.User) throw new Error("AdminCreateUser returned no user");
+    return userTypeToRecord(r.User);
+  }
+
+  async addToGroup(username: string, group: string): Promise<void> {
+    await this.client.send(
+      new AdminAddUserToGroupCommand({
+        UserPoolId: this.userPoolId,
+        Username: username,
+        GroupName: group,
+      }),
+    );
+  }
+
+  async delete(username: string): Promise<void> {
+    await this.client.send(
+      new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: username }),
+    );
+  }
+
+  async updateAttributes(username: string, attributes: Record<string, string>): Promise<void> {
+    await this.client.send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: this.userPoolId,
+        Username: username,
+        UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+      }),
+    );
+  }
+
+  async setEnabled(username: string, enabled: boolean): Promise<void> {
+    const input = { UserPoolId: this.userPoolId, Username: username };
+    await this.client.send(
+      enabled ? new AdminEnableUserCommand(input) : new AdminDisableUserCommand(input),
+    );
+  }
+
+  /** Revokes the user's refresh tokens (AWS; the local stand-in does not support it). */
+  async globalSignOut(username: string): Promise<void> {
+    await this.client.send(
+      new AdminUserGlobalSignOutCommand({ UserPoolId: this.userPoolId, Username: username }),
+    );
+  }
+
+  /** Sets a temporary password: the user must choose a new one at next sign-in. */
+  async setTemporaryPassword(username: string, password: string): Promise<void> {
+    await this.client.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: this.userPoolId,
+        Username: username,
+        Password: password,
+        Permanent: false,
+      }),
+    );
+  }
+}

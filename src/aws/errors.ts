@@ -1,0 +1,52 @@
+import { ServiceUnavailableError } from "../errors.js";
+
+/** Names of SDK errors that mean "the dependency is struggling", not "your request is wrong". */
+const UNAVAILABLE_NAMES = new Set([
+  "TooManyRequestsException",
+  "ThrottlingException",
+  "Throttling",
+  "SlowDown",
+  "ServiceUnavailable",
+  "InternalErrorException",
+  "InternalError",
+  "RequestTimeout",
+  "TimeoutError",
+  "RequestTimeoutException",
+  "LimitExceededException",
+]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+]);
+
+export function awsErrorName(err: unknown): string | undefined {
+  if (err && typeof err === "object") {
+    const e = err as { name?: unknown; Code?: unknown };
+    if (typeof e.name === "string") return e.name;
+  }
+  return undefined;
+}
+
+/** True when the error says the AWS service (or the network to it) is unavailable. */
+export function isUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== "object") return false;
+  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.name && UNAVAILABLE_NAMES.has(e.name)) return true;
+  if (e.code && NETWORK_CODES.has(e.code)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return true;
+  // The SDK wraps socket errors; look one level down.
+  const cause = (err as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== err && isUnavailable(cause);
+}
+
+/** Rethrows availability failures as SERVICE_UNAVAILABLE; anything else as it is (masked later). */
+export function rethrowAws(err: unknown): never {
+  if (isUnavailable(err)) throw new ServiceUnavailableError();
+  throw err;
+}

@@ -1,0 +1,46 @@
+import { Field, ObjectType } from "type-graphql";
+import { BadUserInputError } from "../errors.js";
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** `first` as asked (null → default), refused outside 1..100. */
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE)
+    throw new BadUserInputError(`'first' must be between 1 and ${MAX_PAGE_SIZE}`, "first");
+  return first;
+}
+
+/**
+ * Opaque cursors: versioned JSON in base64url. Decoding is strict (shape checked by the caller's
+ * guard); anything else is BAD_USER_INPUT. A cursor is a position, never a permission: every
+ * use re-checks what it points at against the viewer.
+ */
+export function encodeCursor(kind: string, value: unknown): string {
+  return Buffer.from(JSON.stringify({ v: 1, k: kind, p: value }), "utf8").toString("base64url");
+}
+
+export function decodeCursor<T>(kind: string, cursor: string, guard: (p: unknown) => p is T): T {
+  const bad = () =>
+    new BadUserInputError("The cursor 'after' is not valid here; start again without it", "after");
+  if (cursor.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw bad();
+  }
+  const o = parsed as { v?: unknown; k?: unknown; p?: unknown } | null;
+  if (!o || typeof o !== "object" || o.v !== 1 || o.k !== kind || !guard(o.p)) throw bad();
+  return o.p;
+}

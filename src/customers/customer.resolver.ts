@@ -1,0 +1,76 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { ViewerType } from "../auth/auth.types.js";
+import type { Viewer } from "../auth/viewer.js";
+import type { Context } from "../graphql/context.js";
+import { toCustomer } from "./customer.service.js";
+import type { CustomerPage , CustomerService} from "./customer.service.js";
+import {
+  CreateCustomerInput,
+  CreateCustomerPayload,
+  Customer,
+  CustomerConnection,
+  ResetCustomerPasswordPayload,
+  UpdateCustomerInput,
+} from "./customer.types.js";
+import type { CustomerRecord } from "./customer.types.js";
+
+@Resolver(() => Customer)
+export class CustomerResolver {
+  constructor(private readonly service: CustomerService) {}
+
+  @Query(() => CustomerConnection)
+  customers(
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+  ): Promise<CustomerPage> {
+    return this.service.list(first, after);
+  }
+
+  @Query(() => Customer, {
+    nullable: true,
+    description: "Null when it does not exist or the viewer may not see it",
+  })
+  async customer(
+    @Arg("id", () => ID) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<CustomerRecord | null> {
+    const viewer = ctx.viewer;
+    // A customer asking for anyone else gets exactly what a missing id gets.
+    if (viewer?.role !== "ADMIN" && id !== viewer?.customerId) return null;
+    return this.service.get(id);
+  }
+
+  @Mutation(() => CreateCustomerPayload)
+  createCustomer(
+    @Arg("input", () => CreateCustomerInput) input: CreateCustomerInput,
+    @Ctx() ctx: Context,
+  ) {
+    return this.service.create(input, ctx.log);
+  }
+
+  @Mutation(() => Customer)
+  updateCustomer(
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => UpdateCustomerInput) input: UpdateCustomerInput,
+    @Ctx() ctx: Context,
+  ): Promise<CustomerRecord> {
+    return this.service.update(id, input, ctx.log);
+  }
+
+  @Mutation(() => ResetCustomerPasswordPayload)
+  resetCustomerPassword(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
+    return this.service.resetPassword(id, ctx.log);
+  }
+}
+
+@Resolver(() => ViewerType)
+export class ViewerCustomerResolver {
+  @FieldResolver(() => Customer, {
+    nullable: true,
+    description: "The viewer's own profile; null for admins",
+  })
+  customer(@Root() viewer: Viewer): CustomerRecord | null {
+    // The record was read when the request was authenticated: no further Cognito call.
+    return viewer.role === "CUSTOMER" ? toCustomer(viewer.user) : null;
+  }
+}

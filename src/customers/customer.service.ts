@@ -1,0 +1,323 @@
+import { CUSTOMERS_GROUP, generatePassword } from "../auth/admins.js";
+import { normaliseEmail } from "../auth/email.js";
+import type { CachedUsers } from "../aws/cached-users.js";
+import type { CognitoUsers, UserRecord } from "../aws/cognito-users.js";
+import { CUSTOMER_ID_ATTRIBUTE } from "../aws/cognito-users.js";
+import { awsErrorName, rethrowAws } from "../aws/errors.js";
+import { decodeCursor, encodeCursor, pageSize } from "../common/page.js";
+import { BadUserInputError, ConflictError, NotFoundError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { generateCustomerId, isCustomerId } from "./customer-id.js";
+import { CustomerStatus } from "./customer.types.js";
+import type { CustomerRecord } from "./customer.types.js";
+
+export interface CustomerPage {
+  edges: { cursor: string; node: CustomerRecord }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** Position in the Customers group: the Cognito page token and how many of its users were seen. */
+interface GroupPosition {
+  t: string | null;
+  o: number;
+}
+const isGroupPosition = (p: unknown): p is GroupPosition => {
+  const o = p as GroupPosition | null;
+  return (
+    !!o &&
+    typeof o === "object" &&
+    (o.t === null || (typeof o.t === "string" && o.t.length > 0 && o.t.length < 4000)) &&
+    Number.isInteger(o.o) &&
+    o.o >= 0 &&
+    // Cognito pages hold at most 60; the local stand-in returns everyone in one page.
+    o.o <= 1_000_000
+  );
+};
+
+/** Cognito returns at most 60 group members per call; a GraphQL page uses at most this many calls. */
+const COGNITO_PAGE = 60;
+const MAX_CALLS_PER_PAGE = 2;
+
+export function toCustomer(u: UserRecord): CustomerRecord {
+  return {
+    id: u.customerId ?? u.username,
+    name: u.name,
+    email: u.email,
+    status: !u.enabled
+      ? CustomerStatus.DISABLED
+      : u.status === "FORCE_CHANGE_PASSWORD" || u.status === "RESET_REQUIRED"
+        ? CustomerStatus.INVITED
+        : CustomerStatus.ACTIVE,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+  };
+}
+
+/** A Cognito user is this customer when its username is the id and its customer_id says so. */
+function isCustomerRecord(u: UserRecord | null, id: string): u is UserRecord {
+  return !!u && u.username === id && u.customerId === id;
+}
+
+function cleanName(input: string): string {
+  const name = input
+    .normalize("NFC")
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .trim()
+    .replace(/\s+/g, " ");
+  if (name.length < 1 || name.length > 200)
+    throw new BadUserInputError("'name' must be 1 to 200 characters", "name");
+  return name;
+}
+
+function cleanEmail(input: string): string {
+  const email = normaliseEmail(input);
+  if (!email) throw new BadUserInputError("'email' is not a valid email address", "email");
+  return email;
+}
+
+/**
+ * Customer profiles, stored as Cognito users only: username = customer id (unique by
+ * construction, found with one AdminGetUser), `custom:customer_id` = the same id (immutable),
+ * email verified and unique, member of the Customers group.
+ */
+export class CustomerService {
+  constructor(
+    private readonly users: CognitoUsers,
+    private readonly cache: CachedUsers,
+  ) {}
+
+  async create(
+    input: { email: string; name: string; id?: string | null },
+    log: Logger,
+  ): Promise<{ customer: CustomerRecord; temporaryPassword: string }> {
+    const email = cleanEmail(input.email);
+    const name = cleanName(input.name);
+    const chosenId = input.id ?? null;
+    if (chosenId !== null && !isCustomerId(chosenId))
+      throw new BadUserInputError(
+        "'id' must be 3-63 lowercase letters, digits and inner dashes (e.g. acme-corp)",
+        "id",
+      );
+    if (await this.users.findByEmail(email)) {
+      audit(log, "createCustomer", chosenId ?? "(generated)", "conflict");
+      throw new ConflictError("A user with this email already exists");
+    }
+    const temporaryPassword = generatePassword();
+    let created: UserRecord | undefined;
+    for (let attempt = 0; !created; attempt++) {
+      const id = chosenId ?? generateCustomerId(name);
+      try {
+        created = await this.users.create(
+          id,
+          { email, email_verified: "true", name, [CUSTOMER_ID_ATTRIBUTE]: id },
+          temporaryPassword,
+        );
+      } catch (err) {
+        const n = awsErrorName(err);
+        if (n === "UsernameExistsException") {
+          if (chosenId === null && attempt < 3) continue;
+          audit(log, "createCustomer", id, "conflict");
+          throw new ConflictError(`The customer id '${id}' is taken`);
+        }
+        if (n === "AliasExistsException") {
+          audit(log, "createCustomer", id, "conflict");
+          throw new ConflictError("A user with this email already exists");
+        }
+        audit(log, "createCustomer", id, "error");
+        rethrowAws(err);
+      }
+    }
+    const id = created.username;
+    try {
+      await this.users.addToGroup(id, CUSTOMERS_GROUP);
+      // Two creates with one email can both pass the check above; the oldest user keeps it.
+      const sameEmail = await this.users.allWithEmail(email);
+      if (sameEmail.length > 1 && sameEmail[0]?.username !== id) {
+        await this.users.delete(id);
+        audit(log, "createCustomer", id, "conflict");
+        throw new ConflictError("A user with this email already exists");
+      }
+    } catch (err) {
+      if (err instanceof ConflictError) throw err;
+      // Nothing half-made remains: the user goes again, and the caller sees the failure.
+      await this.users
+        .delete(id)
+        .catch((e: unknown) =>
+          log.error("rollback of a half-made customer failed", { target: id, err: e }),
+        );
+      audit(log, "createCustomer", id, "error");
+      rethrowAws(err);
+    }
+    audit(log, "createCustomer", id, "ok");
+    return { customer: toCustomer(created), temporaryPassword };
+  }
+
+  /** The customer, or null when the id is malformed or names no customer. */
+  async get(id: string): Promise<CustomerRecord | null> {
+    if (!isCustomerId(id)) return null;
+    const u = await this.cache.get(id);
+    return isCustomerRecord(u, id) ? toCustomer(u) : null;
+  }
+
+  /** Many customers by id, one cached lookup each (used by per-request DataLoaders). */
+  async getMany(ids: readonly string[]): Promise<(CustomerRecord | null)[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.get(id)) !== null;
+  }
+
+  /**
+   * Members of the Customers group, in Cognito's stable order. A page costs at most two Cognito
+   * calls whatever the total; it may hold fewer than `first` items (then hasNextPage is true).
+   */
+  async list(
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<CustomerPage> {
+    const size = pageSize(first);
+    let pos: GroupPosition = after
+      ? decodeCursor("customers", after, isGroupPosition)
+      : { t: null, o: 0 };
+    const edges: CustomerPage["edges"] = [];
+    let hasNextPage = true;
+    for (let calls = 0; calls < MAX_CALLS_PER_PAGE && edges.length < size; calls++) {
+      const page = await this.groupPage(pos.t);
+      const { users } = page;
+      let i = pos.o;
+      while (i < users.length && edges.length < size) {
+        const u = users[i++];
+        if (u && isCustomerRecord(u, u.username)) {
+          const after: GroupPosition =
+            i < users.length || !page.nextToken ? { t: pos.t, o: i } : { t: page.nextToken, o: 0 };
+          edges.push({ cursor: encodeCursor("customers", after), node: toCustomer(u) });
+        }
+      }
+      if (i < users.length) break; // the page is full inside this Cognito page
+      if (!page.nextToken) {
+        hasNextPage = false;
+        break;
+      }
+      pos = { t: page.nextToken, o: 0 };
+    }
+    return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  private async groupPage(token: string | null) {
+    try {
+      return await this.users.listGroupPage(CUSTOMERS_GROUP, COGNITO_PAGE, token ?? undefined);
+    } catch (err) {
+      if (awsErrorName(err) === "InvalidParameterException")
+        throw new BadUserInputError(
+          "The cursor 'after' is no longer valid; start again without it",
+          "after",
+        );
+      throw err;
+    }
+  }
+
+  async update(
+    id: string,
+    input: { name?: string | null; email?: string | null; enabled?: boolean | null },
+    log: Logger,
+  ): Promise<CustomerRecord> {
+    if (!isCustomerId(id)) throw new BadUserInputError("'id' is not a customer id", "id");
+    const name =
+      input.name === undefined || input.name === null ? undefined : cleanName(input.name);
+    const email =
+      input.email === undefined || input.email === null ? undefined : cleanEmail(input.email);
+    const current = await this.users.get(id);
+    if (!isCustomerRecord(current, id)) {
+      audit(log, "updateCustomer", id, "not_found");
+      throw new NotFoundError(`No customer '${id}'`);
+    }
+    if (email !== undefined && email !== current.email) {
+      const other = await this.users.findByEmail(email);
+      if (other && other.username !== id) {
+        audit(log, "updateCustomer", id, "conflict");
+        throw new ConflictError("A user with this email already exists");
+      }
+    }
+    try {
+      const attrs: Record<string, string> = {};
+      if (name !== undefined && name !== current.name) attrs.name = name;
+      if (email !== undefined && email !== current.email) {
+        attrs.email = email;
+        attrs.email_verified = "true";
+      }
+      if (Object.keys(attrs).length) await this.users.updateAttributes(id, attrs);
+      if (input.enabled === false && current.enabled) {
+        await this.users.setEnabled(id, false);
+        await this.endSessions(id, log);
+      } else if (input.enabled === true && !current.enabled) {
+        await this.users.setEnabled(id, true);
+      }
+    } catch (err) {
+      audit(log, "updateCustomer", id, "error");
+      if (awsErrorName(err) === "AliasExistsException")
+        throw new ConflictError("A user with this email already exists");
+      rethrowAws(err);
+    } finally {
+      this.cache.invalidate(id);
+    }
+    const fresh = await this.users.get(id);
+    if (!fresh) throw new NotFoundError(`No customer '${id}'`);
+    this.cache.remember(fresh);
+    audit(log, "updateCustomer", id, "ok", {
+      changed: [
+        name !== undefined ? "name" : "",
+        email !== undefined ? "email" : "",
+        input.enabled != null ? "enabled" : "",
+      ].filter(Boolean),
+    });
+    return toCustomer(fresh);
+  }
+
+  async resetPassword(
+    id: string,
+    log: Logger,
+  ): Promise<{ customer: CustomerRecord; temporaryPassword: string }> {
+    if (!isCustomerId(id)) throw new BadUserInputError("'id' is not a customer id", "id");
+    const current = await this.users.get(id);
+    if (!isCustomerRecord(current, id)) {
+      audit(log, "resetCustomerPassword", id, "not_found");
+      throw new NotFoundError(`No customer '${id}'`);
+    }
+    const temporaryPassword = generatePassword();
+    try {
+      await this.users.setTemporaryPassword(id, temporaryPassword);
+      await this.endSessions(id, log);
+    } catch (err) {
+      audit(log, "resetCustomerPassword", id, "error");
+      rethrowAws(err);
+    } finally {
+      this.cache.invalidate(id);
+    }
+    const fresh = (await this.users.get(id)) ?? current;
+    audit(log, "resetCustomerPassword", id, "ok");
+    return { customer: toCustomer(fresh), temporaryPassword };
+  }
+
+  /** Revokes refresh tokens where Cognito supports it (AWS yes; the local stand-in answers 500). */
+  private async endSessions(id: string, log: Logger): Promise<void> {
+    try {
+      await this.users.globalSignOut(id);
+    } catch (err) {
+      log.warn("global sign-out not available; tokens stop working within the user cache TTL", {
+        target: id,
+        errName: awsErrorName(err),
+      });
+    }
+  }
+}
+
+function audit(
+  log: Logger,
+  action: string,
+  target: string,
+  outcome: string,
+  extra: Record<string, unknown> = {},
+) {
+  log.info("audit", { audit: true, action, target, outcome, ...extra });
+}

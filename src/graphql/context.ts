@@ -1,0 +1,31 @@
+import type { Viewer } from "../auth/viewer.js";
+import type { Logger } from "../log.js";
+
+/** Per-request state. Built by the HTTP layer before execution; never shared across requests. */
+export interface Context {
+  readonly requestId: string;
+  /** Carries requestId and actor on every line. */
+  readonly log: Logger;
+  /** Null when the request carries no token. A bad token never gets this far. */
+  readonly viewer: Viewer | null;
+  /** Per-request memo for DataLoaders and the like (see `perRequest`). */
+  readonly scoped: Map<unknown, unknown>;
+}
+
+/** One instance per request and key: how DataLoaders stay per-request. */
+export function perRequest<T>(ctx: Context, key: unknown, create: () => T): T {
+  let v = ctx.scoped.get(key) as T | undefined;
+  if (v === undefined) {
+    v = create();
+    ctx.scoped.set(key, v);
+  }
+  return v;
+}
+
+/** Who acts, for audit and log lines: `admin:<username>`, `customer:<id>` or `anonymous`. */
+export function actorOf(viewer: Viewer | null): string {
+  if (!viewer) return "anonymous";
+  if (viewer.role === "CUSTOMER") return `customer:${viewer.customerId ?? viewer.username}`;
+  if (viewer.role === "ADMIN") return `admin:${viewer.username}`;
+  return `user:${viewer.username}`;
+}

@@ -1,0 +1,50 @@
+import type { GraphQLFormattedError } from "graphql";
+import { GraphQLError } from "graphql";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { AppError } from "../errors.js";
+
+/** Codes Apollo and graphql-js produce for malformed requests: safe to show as they are. */
+const REQUEST_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+export const INTERNAL_MESSAGE = "Internal server error";
+
+/** True when the error may be shown to clients as it is. */
+export function isPublicError(err: unknown): boolean {
+  const original = unwrapResolverError(err);
+  if (original instanceof AppError) return true;
+  if (original instanceof GraphQLError && original.originalError === undefined) {
+    const code = original.extensions?.code;
+    return typeof code === "string" && REQUEST_ERROR_CODES.has(code);
+  }
+  return false;
+}
+
+/**
+ * Clients see public codes with their messages, and nothing else: any other error becomes
+ * INTERNAL_SERVER_ERROR with no message detail, stack or AWS text. The full error is logged
+ * (with the request id) by the logging plugin, which also adds the request id to the response.
+ */
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+): GraphQLFormattedError {
+  if (isPublicError(error)) {
+    const { extensions, ...rest } = formatted;
+    const { stacktrace: _s, ...ext } = (extensions ?? {}) as Record<string, unknown>;
+    return { ...rest, extensions: ext };
+  }
+  return {
+    message: INTERNAL_MESSAGE,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  };
+}

@@ -1,0 +1,34 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { Context } from "./context.js";
+import { isPublicError } from "./format-error.js";
+
+/**
+ * Logs every unexpected error in full (with request id and actor, never arguments or tokens) and
+ * adds the request id to every error a client receives, so a report can be matched to the log.
+ */
+export function loggingPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors, operationName }) {
+          for (const err of errors) {
+            if (!isPublicError(err)) {
+              contextValue.log.error("unexpected error", {
+                operation: operationName ?? undefined,
+                path: err.path?.join("."),
+                err: err.originalError ?? err,
+              });
+            }
+          }
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (response.body.kind !== "single") return;
+          for (const e of response.body.singleResult.errors ?? []) {
+            (e.extensions as Record<string, unknown> | undefined) ??= {};
+            Object.assign(e.extensions ?? {}, { requestId: contextValue.requestId });
+          }
+        },
+      };
+    },
+  };
+}

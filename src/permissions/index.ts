@@ -1,0 +1,36 @@
+import type { RuleTree } from "./compile.js";
+import { allow, hasRole, isAdmin, isAdminOrSelf, isPublic } from "./rules.js";
+
+/**
+ * Who may read what: every type and field of the schema has an explicit entry (a "*" entry
+ * covers a whole type). Start-up refuses a schema with a field missing here, and a test says
+ * which. Object types reached only through a guarded field (a payload, an edge) are `allow`ed:
+ * the field that returns them is the gate.
+ */
+export const permissions: RuleTree = {
+  Query: {
+    me: hasRole,
+    customers: isAdmin,
+    // Customers may ask; the resolver answers null for anyone but themself.
+    customer: hasRole,
+  },
+  Mutation: {
+    signIn: isPublic,
+    completeNewPassword: isPublic,
+    refreshTokens: isPublic,
+    createCustomer: isAdmin,
+    updateCustomer: isAdmin,
+    resetCustomerPassword: isAdmin,
+  },
+  // Every field, the id included, is for admins and the customer themself.
+  Customer: { "*": isAdminOrSelf },
+  CustomerConnection: { "*": allow },
+  CustomerEdge: { "*": allow },
+  PageInfo: { "*": allow },
+  CreateCustomerPayload: { "*": allow },
+  ResetCustomerPasswordPayload: { "*": allow },
+  // Returned by `me` only, to the viewer themself.
+  Viewer: { "*": allow },
+  AuthTokens: { "*": allow },
+  NewPasswordRequired: { "*": allow },
+};

@@ -1,0 +1,147 @@
+import { GraphQLError } from "graphql";
+import type { App, AppSettings } from "../../src/app.js";
+import { createApp } from "../../src/app.js";
+import type { LocalStack } from "../../src/local/stack.js";
+import { createLogger, silentLogger } from "../../src/log.js";
+import type { Logger } from "../../src/log.js";
+import { localBackends } from "../../src/main.js";
+import { TEST_CORS_ORIGIN, startTestStack } from "./stack.js";
+
+export const TEST_SETTINGS: AppSettings = {
+  corsOrigins: [TEST_CORS_ORIGIN],
+  bodyLimitBytes: 1024 * 1024,
+  introspection: true,
+  playground: true,
+  userCacheTtlSeconds: 60,
+  uploadMaxBytes: 5 * 1024 ** 3,
+  uploadUrlTtlSeconds: 900,
+  downloadUrlTtlSeconds: 300,
+};
+
+export interface GqlResult<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: {
+    message: string;
+    extensions?: Record<string, unknown>;
+    path?: readonly (string | number)[];
+  }[];
+}
+
+export interface TestApp {
+  stack: LocalStack;
+  app: App;
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Log lines written by the app (JSON strings), when captured. */
+  logs: string[];
+  /** In-process: builds the context from the token like the HTTP layer and executes. */
+  exec<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GqlResult<T>>;
+  /** Over HTTP, POST /graphql. */
+  http<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: GqlResult<T>; headers: Headers }>;
+  /** Signs in and returns the access token (completes the new-password step when asked). */
+  signIn(email: string, password: string, newPassword?: string): Promise<string>;
+  adminToken(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApp(
+  options: { settings?: Partial<AppSettings>; captureLogs?: boolean; stack?: LocalStack } = {},
+): Promise<TestApp> {
+  const stack = options.stack ?? (await startTestStack());
+  const logs: string[] = [];
+  const log: Logger = options.captureLogs
+    ? createLogger("debug", {}, (l) => logs.push(l))
+    : silentLogger;
+  const app = await createApp(
+    { ...TEST_SETTINGS, ...options.settings },
+    localBackends(stack, 5000),
+    log,
+  );
+  const url = await app.listen(0, "127.0.0.1");
+  let adminToken: string | undefined;
+
+  const exec: TestApp["exec"] = async (query, variables, token) => {
+    let contextValue;
+    try {
+      contextValue = await app.context({ authorization: token ? `Bearer ${token}` : undefined });
+    } catch (err) {
+      if (err instanceof GraphQLError)
+        return { errors: [{ message: err.message, extensions: { ...err.extensions } }] };
+      throw err;
+    }
+    const res = await app.apollo.executeOperation(
+      { query, ...(variables ? { variables } : {}) },
+      { contextValue },
+    );
+    if (res.body.kind !== "single") throw new Error("incremental delivery not expected");
+    return res.body.singleResult as GqlResult<never>;
+  };
+
+  const http: TestApp["http"] = async (query, variables, token, headers = {}) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as GqlResult<never>,
+      headers: res.headers,
+    };
+  };
+
+  const signIn: TestApp["signIn"] = async (email, password, newPassword) => {
+    const r = await exec<{ signIn: { accessToken?: string; session?: string } }>(
+      `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) {
+        ... on AuthTokens { accessToken } ... on NewPasswordRequired { session } } }`,
+      { e: email, p: password },
+    );
+    const result = r.data?.signIn;
+    if (result?.accessToken) return result.accessToken;
+    if (result?.session && newPassword) {
+      const c = await exec<{ completeNewPassword: { accessToken: string } }>(
+        `mutation($e: String!, $s: String!, $n: String!) { completeNewPassword(email: $e, session: $s, newPassword: $n) { accessToken } }`,
+        { e: email, s: result.session, n: newPassword },
+      );
+      if (c.data?.completeNewPassword) return c.data.completeNewPassword.accessToken;
+      throw new Error(`completeNewPassword failed: ${JSON.stringify(c.errors)}`);
+    }
+    throw new Error(`signIn failed: ${JSON.stringify(r)}`);
+  };
+
+  return {
+    stack,
+    app,
+    url,
+    logs,
+    exec,
+    http,
+    signIn,
+    async adminToken() {
+      adminToken ??= await signIn(stack.admin.email, stack.admin.password);
+      return adminToken;
+    },
+    async stop() {
+      await app.close();
+      if (!options.stack) await stack.stop();
+    },
+  };
+}
+
+/** The error codes of a result, in order. */
+export function codes(r: GqlResult<unknown>): string[] {
+  return (r.errors ?? []).map((e) => String(e.extensions?.code));
+}
