@@ -1,0 +1,265 @@
+import { fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import type { LogFields, Logger } from "../log.js";
+
+/** The folder holding package.json, found by walking up from `from`. */
+export function findPackageRoot(from: string = __dirname): string {
+  let dir = path.resolve(from);
+  for (;;) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`No package.json found above ${from}`);
+    dir = parent;
+  }
+}
+
+/**
+ * The children are plain .cjs files kept in src/local: tsc does not copy them to dist/, and the
+ * same path works from the build and from vitest running the TS sources.
+ */
+export function childScript(name: "cognito-child.cjs" | "s3-child.cjs"): string {
+  return path.join(findPackageRoot(), "src", "local", name);
+}
+
+/** A port that was free on `host` a moment ago (the caller must cope with losing a race). */
+export async function findFreePort(host = "127.0.0.1", preferred = 0): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.once("error", reject);
+      srv.listen(port, host, () => {
+        const addr = srv.address();
+        const got = typeof addr === "object" && addr ? addr.port : 0;
+        srv.close(() => resolve(got));
+      });
+    });
+  if (preferred > 0) {
+    try {
+      return await tryPort(preferred);
+    } catch {
+      // Taken: fall back to any port.
+    }
+  }
+  return tryPort(0);
+}
+
+type ChildMessage =
+  { type: "ready"; port: number } | { type: "failed"; message: string; code?: string };
+
+function isChildMessage(m: unknown): m is ChildMessage {
+  return typeof m === "object" && m !== null && "type" in m;
+}
+
+/** Raised when a child could not start; `code` is the child's error code (EADDRINUSE, …). */
+export class EmulatorStartError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = "EmulatorStartError";
+  }
+}
+
+export interface EmulatorSpec {
+  /** For log lines and error messages: "cognito-local", "s3rver". */
+  readonly name: string;
+  readonly script: string;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly execArgv: readonly string[];
+  readonly log: Logger;
+  readonly readyTimeoutMs?: number;
+  readonly stopTimeoutMs?: number;
+}
+
+const TAIL_LINES = 30;
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+// s3rver logs request URLs; a presigned URL's signature is a credential for its lifetime.
+const SIGNED_QUERY = /(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"]+/gi;
+
+/** One output line of a child as a log message without secrets. */
+export function sanitiseChildLine(raw: string): { msg: string; fields: LogFields } {
+  const line = raw.replace(ANSI, "").replace(SIGNED_QUERY, "$1[redacted]").trimEnd();
+  if (line.startsWith("{")) {
+    try {
+      // pino JSON from cognito-local: keep a few known fields; request headers and bodies may
+      // carry tokens, so they are never passed on.
+      const o = JSON.parse(line) as Record<string, unknown>;
+      const req = (o.req ?? {}) as Record<string, unknown>;
+      const res = (o.res ?? {}) as Record<string, unknown>;
+      const headers = (req.headers ?? {}) as Record<string, unknown>;
+      const err = (o.err ?? {}) as Record<string, unknown>;
+      const fields: LogFields = {};
+      if (typeof o.level === "number") fields.emulatorLevel = o.level;
+      if (typeof headers["x-amz-target"] === "string") fields.target = headers["x-amz-target"];
+      if (typeof req.method === "string") fields.method = req.method;
+      if (typeof req.url === "string") fields.url = String(req.url).split("?")[0];
+      if (typeof res.statusCode === "number") fields.status = res.statusCode;
+      if (typeof o.responseTime === "number") fields.ms = o.responseTime;
+      if (typeof err.type === "string") fields.errorType = err.type;
+      if (typeof err.message === "string") fields.error = err.message;
+      return { msg: typeof o.msg === "string" ? o.msg : "(no message)", fields };
+    } catch {
+      // Not JSON after all: log as text.
+    }
+  }
+  return { msg: line, fields: {} };
+}
+
+/**
+ * One emulator in a child process: fork, wait for its ready message, forward its output to
+ * `log.debug`, stop with SIGTERM (then SIGKILL). `start` after `stop` forks a fresh child.
+ */
+export class EmulatorProcess {
+  private child: ChildProcess | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly tail: string[] = [];
+
+  constructor(private readonly spec: EmulatorSpec) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** Forks the child with `extraEnv` and resolves with the port it listens on. */
+  async start(extraEnv: Readonly<Record<string, string>> = {}): Promise<number> {
+    if (this.stopping) await this.stopping;
+    if (this.child) throw new Error(`${this.spec.name} is already running (pid ${this.child.pid})`);
+    const { name, log } = this.spec;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    // The parent's NODE_OPTIONS may hold --inspect (port clash) or a test runner's loader hooks.
+    delete env.NODE_OPTIONS;
+    Object.assign(env, this.spec.env, extraEnv);
+    this.tail.length = 0;
+
+    const child = fork(this.spec.script, [], {
+      cwd: this.spec.cwd,
+      env,
+      execArgv: [...this.spec.execArgv],
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "json",
+    });
+    this.child = child;
+    for (const stream of [child.stdout, child.stderr]) if (stream) this.forward(stream);
+
+    const timeoutMs = this.spec.readyTimeoutMs ?? 20_000;
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        const cleanup = () => {
+          clearTimeout(timer);
+          child.off("message", onMessage);
+          child.off("exit", onExit);
+          child.off("error", onError);
+        };
+        const onMessage = (m: unknown) => {
+          if (!isChildMessage(m)) return;
+          cleanup();
+          if (m.type === "ready") resolve(m.port);
+          else reject(new EmulatorStartError(`${name} failed to start: ${m.message}`, m.code));
+        };
+        const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+          cleanup();
+          reject(
+            new EmulatorStartError(
+              `${name} exited during start-up (${signal ?? `code ${code}`})${this.tailText()}`,
+            ),
+          );
+        };
+        const onError = (err: Error) => {
+          cleanup();
+          reject(new EmulatorStartError(`${name} could not be started: ${err.message}`));
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new EmulatorStartError(
+              `${name} was not ready within ${timeoutMs} ms${this.tailText()}`,
+              "ETIMEDOUT",
+            ),
+          );
+        }, timeoutMs);
+        child.on("message", onMessage);
+        child.once("exit", onExit);
+        child.once("error", onError);
+      });
+      child.once("exit", (code, signal) => {
+        if (this.child === child) this.child = undefined;
+        if (!this.stopping)
+          log.warn(`${name} exited unexpectedly`, {
+            pid: child.pid,
+            code,
+            signal,
+            output: this.tail.slice(-10),
+          });
+      });
+      // Children must not keep the parent alive on their own; they exit when it does.
+      child.unref();
+      child.channel?.unref();
+      (child.stdout as { unref?: () => void } | null)?.unref?.();
+      (child.stderr as { unref?: () => void } | null)?.unref?.();
+      log.debug(`${name} ready`, { pid: child.pid, port });
+      return port;
+    } catch (err) {
+      await this.kill(child);
+      throw err;
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after the stop timeout. Idempotent. */
+  stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return this.stopping ?? Promise.resolve();
+    this.stopping ??= this.kill(child).finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  private async kill(child: ChildProcess): Promise<void> {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), this.spec.stopTimeoutMs ?? 5000);
+      });
+      if (await Promise.race([exited.then(() => false), timedOut])) {
+        this.spec.log.warn(`${this.spec.name} ignored SIGTERM; killing it`, { pid: child.pid });
+        child.kill("SIGKILL");
+        await exited;
+      }
+      clearTimeout(timer);
+    }
+    if (this.child === child) this.child = undefined;
+  }
+
+  private forward(stream: Readable): void {
+    const rl = createInterface({ input: stream, crlfDelay: Infinity });
+    rl.on("line", (raw) => {
+      if (!raw.trim()) return;
+      const { msg, fields } = sanitiseChildLine(raw);
+      this.tail.push(msg);
+      if (this.tail.length > TAIL_LINES) this.tail.shift();
+      // Routine emulator chatter is debug; its own errors (an unsupported Cognito operation
+      // answers HTTP 500) deserve a warning.
+      const level = Number(fields.emulatorLevel) >= 50 ? "warn" : "debug";
+      this.spec.log[level](msg, { emulator: this.spec.name, ...fields });
+    });
+  }
+
+  private tailText(): string {
+    return this.tail.length ? `; last output:\n  ${this.tail.slice(-10).join("\n  ")}` : "";
+  }
+}

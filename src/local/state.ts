@@ -1,0 +1,67 @@
+import { chmod, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+/** What the local stack remembers between starts, in `<dataDir>/local-stack.json` (mode 0600). */
+export interface LocalStackState {
+  userPoolId?: string;
+  clientId?: string;
+  adminUsername?: string;
+  /** The admin's current password: generated on first start, or the last LOCAL_ADMIN_PASSWORD. */
+  adminPassword?: string;
+  /** Ports of the last run, tried first so endpoints (and token issuers) stay put across runs. */
+  cognitoPort?: number;
+  s3Port?: number;
+}
+
+export const STATE_FILE = "local-stack.json";
+
+export function stateFile(dataDir: string): string {
+  return path.join(dataDir, STATE_FILE);
+}
+
+const STRING_KEYS = ["userPoolId", "clientId", "adminUsername", "adminPassword"] as const;
+const PORT_KEYS = ["cognitoPort", "s3Port"] as const;
+
+export async function readState(dataDir: string): Promise<LocalStackState> {
+  const file = stateFile(dataDir);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw err;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    // Guessing would seed a second pool and orphan the first: let a person decide.
+    throw new Error(
+      `${file} is not valid JSON (${(err as Error).message}); fix it, or delete it to seed a new user pool`,
+    );
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new Error(
+      `${file} should hold a JSON object; fix it, or delete it to seed a new user pool`,
+    );
+  const o = raw as Record<string, unknown>;
+  const state: LocalStackState = {};
+  for (const k of STRING_KEYS) {
+    const v = o[k];
+    if (typeof v === "string" && v !== "") state[k] = v;
+  }
+  for (const k of PORT_KEYS) {
+    const v = o[k];
+    if (typeof v === "number" && Number.isInteger(v) && v > 0 && v < 65536) state[k] = v;
+  }
+  return state;
+}
+
+/** Atomic replace (write + rename), owner-only: the file holds the admin's password. */
+export async function writeState(dataDir: string, state: LocalStackState): Promise<void> {
+  const file = stateFile(dataDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+  await chmod(tmp, 0o600); // mode above is masked by the umask
+  await rename(tmp, file);
+}

@@ -1,0 +1,53 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { silentLogger } from "../../src/log.js";
+import { startLocalStack } from "../../src/local/stack.js";
+import type { LocalStack, LocalStackOptions } from "../../src/local/stack.js";
+
+export const TEST_ADMIN_EMAIL = "admin@example.test";
+export const TEST_CORS_ORIGIN = "http://localhost:5173";
+
+/** Fresh temporary data folder for a test stack. */
+export function makeTestDataDir(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), "portal-stack-"));
+}
+
+/** Deletes a test stack's data folder (call after stop()). */
+export async function removeTestStackDir(stack: Pick<LocalStack, "dataDir">): Promise<void> {
+  await rm(stack.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * A local stack on random ports in a fresh temp folder, silent, admin admin@example.test.
+ * Registers nothing global: call `afterAll(() => stack.stop())`. When the helper created the
+ * folder (no `dataDir` given), stop() also deletes it.
+ */
+export async function startTestStack(
+  overrides: Partial<LocalStackOptions> = {},
+): Promise<LocalStack> {
+  const ownDir = overrides.dataDir === undefined;
+  const dataDir = overrides.dataDir ?? (await makeTestDataDir());
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      dataDir,
+      adminEmail: TEST_ADMIN_EMAIL,
+      corsOrigins: [TEST_CORS_ORIGIN],
+      log: silentLogger,
+      cognitoPort: 0,
+      s3Port: 0,
+      ...overrides,
+    });
+  } catch (err) {
+    if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  if (!ownDir) return stack;
+  const stopStack = stack.stop;
+  let stopped: Promise<void> | undefined;
+  return {
+    ...stack,
+    stop: () => (stopped ??= stopStack().then(() => removeTestStackDir(stack))),
+  };
+}
