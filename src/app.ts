@@ -18,6 +18,9 @@ import { CachedUsers } from "./aws/cached-users.js";
 import { CognitoUsers } from "./aws/cognito-users.js";
 import { CustomerResolver, ViewerCustomerResolver } from "./customers/customer.resolver.js";
 import { CustomerService } from "./customers/customer.service.js";
+import { CustomerFilesResolver, FileResolver } from "./files/file.resolver.js";
+import { FileService } from "./files/file.service.js";
+import { S3Store } from "./aws/s3-store.js";
 import type { Config } from "./config.js";
 import { AppError } from "./errors.js";
 import type { Context } from "./graphql/context.js";
@@ -86,11 +89,18 @@ export async function createApp(
 
   const auth = new AuthService(clients.cognito, users, backends.cognito.clientId);
   const customers = new CustomerService(users, cachedUsers);
+  const files = new FileService(
+    new S3Store(clients.s3, backends.s3.bucket),
+    (id) => customers.exists(id),
+    settings,
+  );
   const schema = await buildAppSchema(
     instanceContainer([
       new AuthResolver(auth),
       new CustomerResolver(customers),
       new ViewerCustomerResolver(),
+      new FileResolver(files, customers),
+      new CustomerFilesResolver(files),
     ]),
   );
   applyPermissions(schema, permissions);

@@ -5,9 +5,16 @@ import type { ContainerType } from "type-graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "../auth/auth.resolver.js";
 import { CustomerResolver, ViewerCustomerResolver } from "../customers/customer.resolver.js";
+import { CustomerFilesResolver, FileResolver } from "../files/file.resolver.js";
 
 /** Every resolver class of the API. */
-export const RESOLVERS = [AuthResolver, CustomerResolver, ViewerCustomerResolver] as const;
+export const RESOLVERS = [
+  AuthResolver,
+  CustomerResolver,
+  ViewerCustomerResolver,
+  FileResolver,
+  CustomerFilesResolver,
+] as const;
 
 export type ResolverClass = (typeof RESOLVERS)[number];
 

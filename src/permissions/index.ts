@@ -13,6 +13,9 @@ export const permissions: RuleTree = {
     customers: isAdmin,
     // Customers may ask; the resolver answers null for anyone but themself.
     customer: hasRole,
+    // The service scopes both to the viewer's folders; a customer's file(id) of another tenant is null.
+    files: hasRole,
+    file: hasRole,
   },
   Mutation: {
     signIn: isPublic,
@@ -21,12 +24,32 @@ export const permissions: RuleTree = {
     createCustomer: isAdmin,
     updateCustomer: isAdmin,
     resetCustomerPassword: isAdmin,
+    // Customers: their own folder only (checked in the service, where the folder is known).
+    requestUpload: hasRole,
+    deleteFile: isAdmin,
   },
   // Every field, the id included, is for admins and the customer themself.
   Customer: { "*": isAdminOrSelf },
   CustomerConnection: { "*": allow },
   CustomerEdge: { "*": allow },
   PageInfo: { "*": allow },
+  // Files reach a viewer only through queries already scoped to the folders they may read.
+  File: {
+    id: allow,
+    name: allow,
+    scope: allow,
+    customerId: allow,
+    size: allow,
+    lastModified: allow,
+    contentType: allow,
+    downloadUrl: allow,
+    uploadedBy: isAdmin,
+    customer: isAdmin,
+  },
+  FileConnection: { "*": allow },
+  FileEdge: { "*": allow },
+  UploadTicket: { "*": allow },
+  HttpHeader: { "*": allow },
   CreateCustomerPayload: { "*": allow },
   ResetCustomerPasswordPayload: { "*": allow },
   // Returned by `me` only, to the viewer themself.

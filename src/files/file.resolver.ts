@@ -1,0 +1,123 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { Viewer } from "../auth/viewer.js";
+import type { CustomerService } from "../customers/customer.service.js";
+import { Customer } from "../customers/customer.types.js";
+import type { CustomerRecord } from "../customers/customer.types.js";
+import { UnauthenticatedError } from "../errors.js";
+import type { Context } from "../graphql/context.js";
+import { perRequest } from "../graphql/context.js";
+import DataLoader from "dataloader";
+import type { FilePage, FileService, Ticket } from "./file.service.js";
+import {
+  FileConnection,
+  FileScope,
+  FileType,
+  RequestUploadInput,
+  UploadTicket,
+} from "./file.types.js";
+import type { FileRecord } from "./file.types.js";
+
+function viewerOf(ctx: Context): Viewer {
+  if (!ctx.viewer) throw new UnauthenticatedError();
+  return ctx.viewer;
+}
+
+const CUSTOMER_LOADER = Symbol("customer-loader");
+
+@Resolver(() => FileType)
+export class FileResolver {
+  constructor(
+    private readonly service: FileService,
+    private readonly customers: CustomerService,
+  ) {}
+
+  @Query(() => FileConnection, {
+    description:
+      "Admins: any scope/customer. Customers: their own folder plus general files. Newest first.",
+  })
+  files(
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("scope", () => FileScope, { nullable: true }) scope: FileScope | null,
+    @Arg("customerId", () => ID, { nullable: true }) customerId: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<FilePage> {
+    return this.service.list(viewerOf(ctx), { first, after, scope, customerId });
+  }
+
+  @Query(() => FileType, {
+    nullable: true,
+    description: "Null when it does not exist or the viewer may not see it",
+  })
+  file(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<FileRecord | null> {
+    return this.service.get(ctx, viewerOf(ctx), id);
+  }
+
+  @Mutation(() => UploadTicket, {
+    description: "Admins: any folder. Customers: only their own folder (scope CUSTOMER).",
+  })
+  requestUpload(
+    @Arg("input", () => RequestUploadInput) input: RequestUploadInput,
+    @Ctx() ctx: Context,
+  ): Promise<Ticket> {
+    return this.service.requestUpload(viewerOf(ctx), input, ctx.log);
+  }
+
+  @Mutation(() => ID, { description: "Returns the deleted file's id" })
+  deleteFile(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<string> {
+    return this.service.delete(viewerOf(ctx), id, ctx.log);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "Content type recorded at upload (may cost a HEAD request; ask only when needed)",
+  })
+  contentType(@Root() file: FileRecord, @Ctx() ctx: Context): Promise<string | null> {
+    return this.service.contentType(ctx, file);
+  }
+
+  @FieldResolver(() => String, {
+    description: "Short-lived presigned GET URL that downloads the file under its original name",
+  })
+  downloadUrl(@Root() file: FileRecord): Promise<string> {
+    return this.service.downloadUrl(file);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "Who uploaded it (user id or email) — admin only",
+  })
+  uploadedBy(@Root() file: FileRecord, @Ctx() ctx: Context): Promise<string | null> {
+    return this.service.uploadedBy(ctx, file);
+  }
+
+  @FieldResolver(() => Customer, {
+    nullable: true,
+    description: "The owning customer's profile — admin only",
+  })
+  customer(@Root() file: FileRecord, @Ctx() ctx: Context): Promise<CustomerRecord | null> | null {
+    if (!file.customerId) return null;
+    const loader = perRequest(
+      ctx,
+      CUSTOMER_LOADER,
+      () => new DataLoader<string, CustomerRecord | null>((ids) => this.customers.getMany(ids)),
+    );
+    return loader.load(file.customerId);
+  }
+}
+
+@Resolver(() => Customer)
+export class CustomerFilesResolver {
+  constructor(private readonly service: FileService) {}
+
+  @FieldResolver(() => FileConnection, {
+    description: "Files in this customer's own folder (not general files), newest first",
+  })
+  files(
+    @Root() customer: CustomerRecord,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+  ): Promise<FilePage> {
+    return this.service.listCustomer(customer.id, first, after);
+  }
+}

@@ -1,0 +1,369 @@
+import DataLoader from "dataloader";
+import type { Viewer } from "../auth/viewer.js";
+import type { ObjectHead, S3Store } from "../aws/s3-store.js";
+import { decodeCursor, encodeCursor, pageSize } from "../common/page.js";
+import { isCustomerId } from "../customers/customer-id.js";
+import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
+import type { Context } from "../graphql/context.js";
+import { perRequest } from "../graphql/context.js";
+import type { Logger } from "../log.js";
+import { limitConcurrency } from "../common/limit.js";
+import {
+  CUSTOMERS_ROOT,
+  GENERAL_ROOT,
+  buildKey,
+  cleanFileName,
+  contentDisposition,
+  customerPrefix,
+  fileIdOf,
+  keyOfFileId,
+  parseKey,
+} from "./keys.js";
+import type { ParsedKey } from "./keys.js";
+import { FileScope } from "./file.types.js";
+import type { FileRecord } from "./file.types.js";
+
+export interface FileSettings {
+  readonly uploadMaxBytes: number;
+  readonly uploadUrlTtlSeconds: number;
+  readonly downloadUrlTtlSeconds: number;
+}
+
+export interface FilePage {
+  edges: { cursor: string; node: FileRecord }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export interface UploadRequest {
+  filename: string;
+  contentType: string;
+  size: number;
+  scope?: FileScope | null;
+  customerId?: string | null;
+  checksumSha256?: string | null;
+}
+
+export interface Ticket {
+  fileId: string;
+  method: "PUT";
+  url: string;
+  headers: { name: string; value: string }[];
+  expiresAt: Date;
+}
+
+/** Where each listed folder stands: the last key handed out from it. */
+type Positions = Record<string, string | null>;
+const isPositions = (p: unknown): p is Positions =>
+  !!p &&
+  typeof p === "object" &&
+  !Array.isArray(p) &&
+  Object.entries(p).every(
+    ([k, v]) =>
+      typeof k === "string" && (v === null || (typeof v === "string" && v.length <= 1024)),
+  );
+
+/** How listed folders are merged: by time (folders of one kind) or by key (all customers at once). */
+type MergeOrder = "time" | "key";
+
+const MIME_RE =
+  /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
+const SHA256_B64_RE = /^[A-Za-z0-9+/]{43}=$/;
+const HEAD_CONCURRENCY = 16;
+const HEAD_LOADER = Symbol("head-loader");
+
+export function toFileRecord(parsed: ParsedKey, size: number, lastModified: Date): FileRecord {
+  return {
+    id: fileIdOf(parsed.key),
+    key: parsed.key,
+    name: parsed.name,
+    scope: parsed.scope === "GENERAL" ? FileScope.GENERAL : FileScope.CUSTOMER,
+    customerId: parsed.customerId,
+    size,
+    lastModified,
+  };
+}
+
+/** May this viewer read the object at this key? Admins: any; customers: own folder and general. */
+export function canRead(viewer: Viewer, parsed: ParsedKey): boolean {
+  if (viewer.role === "ADMIN") return true;
+  if (viewer.role !== "CUSTOMER" || !viewer.customerId) return false;
+  return parsed.scope === "GENERAL" || parsed.customerId === viewer.customerId;
+}
+
+function decodeMeta(v: string | undefined): string | null {
+  if (v === undefined) return null;
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
+/**
+ * Files in one bucket: keys built by the server, listings straight from ListObjectsV2 (one call
+ * per folder per page, newest first by key design), presigned URLs for every byte.
+ */
+export class FileService {
+  constructor(
+    private readonly store: S3Store,
+    private readonly customerExists: (id: string) => Promise<boolean>,
+    private readonly settings: FileSettings,
+  ) {}
+
+  async requestUpload(viewer: Viewer, input: UploadRequest, log: Logger): Promise<Ticket> {
+    const scope = input.scope ?? FileScope.CUSTOMER;
+    let customerId: string | null;
+    if (viewer.role === "CUSTOMER") {
+      if (scope === FileScope.GENERAL)
+        throw new ForbiddenError("Customers upload into their own folder only");
+      if (input.customerId != null && input.customerId !== viewer.customerId)
+        throw new ForbiddenError("Customers upload into their own folder only");
+      customerId = viewer.customerId;
+    } else if (viewer.role === "ADMIN") {
+      if (scope === FileScope.GENERAL) {
+        if (input.customerId != null)
+          throw new BadUserInputError("'customerId' goes with scope CUSTOMER only", "customerId");
+        customerId = null;
+      } else {
+        if (input.customerId == null)
+          throw new BadUserInputError(
+            "Say which customer's folder receives the file: 'customerId'",
+            "customerId",
+          );
+        if (!isCustomerId(input.customerId))
+          throw new BadUserInputError("'customerId' is not a customer id", "customerId");
+        customerId = input.customerId;
+      }
+    } else {
+      throw new ForbiddenError();
+    }
+    const name = cleanFileName(input.filename);
+    const contentType = input.contentType.trim();
+    if (contentType.length > 255 || !MIME_RE.test(contentType))
+      throw new BadUserInputError(
+        "'contentType' is not a media type such as application/pdf",
+        "contentType",
+      );
+    if (!Number.isSafeInteger(input.size) || input.size <= 0)
+      throw new BadUserInputError("'size' must be a whole number of bytes above 0", "size");
+    if (input.size > this.settings.uploadMaxBytes)
+      throw new BadUserInputError(
+        `'size' is above ${this.settings.uploadMaxBytes} bytes, the most one upload request may carry` +
+          (this.settings.uploadMaxBytes >= 5 * 1024 ** 3
+            ? " (S3's single-PUT limit); larger files need a multipart upload"
+            : ""),
+        "size",
+      );
+    const checksum = input.checksumSha256 ?? undefined;
+    if (checksum !== undefined && !SHA256_B64_RE.test(checksum))
+      throw new BadUserInputError(
+        "'checksumSha256' must be the base64 SHA-256 of the content (44 characters)",
+        "checksumSha256",
+      );
+    // Checked after the input so a bad request costs no Cognito call.
+    if (customerId !== null && viewer.role === "ADMIN" && !(await this.customerExists(customerId)))
+      throw new NotFoundError(`No customer '${customerId}'`);
+
+    const key = buildKey(scope === FileScope.GENERAL ? "GENERAL" : "CUSTOMER", customerId, name);
+    const expiresIn = this.settings.uploadUrlTtlSeconds;
+    const signed = await this.store.presignPut({
+      key,
+      contentType,
+      contentLength: input.size,
+      metadata: {
+        "original-name": encodeURIComponent(name),
+        "uploaded-by": encodeURIComponent(viewer.email ?? viewer.username),
+      },
+      ...(checksum ? { checksumSha256: checksum } : {}),
+      expiresIn,
+    });
+    log.info("audit", {
+      audit: true,
+      action: "requestUpload",
+      target: fileIdOf(key),
+      scope,
+      customerId,
+      size: input.size,
+      outcome: "ok",
+    });
+    return {
+      fileId: fileIdOf(key),
+      method: "PUT",
+      url: signed.url,
+      headers: Object.entries(signed.headers).map(([name, value]) => ({ name, value })),
+      expiresAt: new Date(Date.now() + expiresIn * 1000),
+    };
+  }
+
+  /** The folders a `files` query reads, per role and arguments. */
+  foldersFor(
+    viewer: Viewer,
+    scope: FileScope | null | undefined,
+    customerId: string | null | undefined,
+  ): { prefixes: string[]; order: MergeOrder } {
+    if (scope === FileScope.GENERAL && customerId != null)
+      throw new BadUserInputError("'customerId' goes with scope CUSTOMER only", "customerId");
+    if (viewer.role === "CUSTOMER" && viewer.customerId) {
+      if (customerId != null && customerId !== viewer.customerId)
+        throw new ForbiddenError("Customers see their own files and general files only");
+      const own = customerPrefix(viewer.customerId);
+      if (scope === FileScope.GENERAL) return { prefixes: [GENERAL_ROOT], order: "time" };
+      if (scope === FileScope.CUSTOMER || customerId != null)
+        return { prefixes: [own], order: "time" };
+      return { prefixes: [own, GENERAL_ROOT], order: "time" };
+    }
+    if (viewer.role !== "ADMIN") throw new ForbiddenError();
+    if (customerId != null) {
+      if (!isCustomerId(customerId))
+        throw new BadUserInputError("'customerId' is not a customer id", "customerId");
+      return { prefixes: [customerPrefix(customerId)], order: "time" };
+    }
+    if (scope === FileScope.GENERAL) return { prefixes: [GENERAL_ROOT], order: "time" };
+    if (scope === FileScope.CUSTOMER) return { prefixes: [CUSTOMERS_ROOT], order: "key" };
+    return { prefixes: [CUSTOMERS_ROOT, GENERAL_ROOT], order: "key" };
+  }
+
+  list(
+    viewer: Viewer,
+    args: {
+      first?: number | null;
+      after?: string | null;
+      scope?: FileScope | null;
+      customerId?: string | null;
+    },
+  ): Promise<FilePage> {
+    const { prefixes, order } = this.foldersFor(viewer, args.scope, args.customerId);
+    return this.page(prefixes, order, args.first, args.after);
+  }
+
+  /** One customer's own folder (Customer.files; the permission layer has checked admin or self). */
+  listCustomer(
+    customerId: string,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<FilePage> {
+    return this.page([customerPrefix(customerId)], "time", first, after);
+  }
+
+  /**
+   * One page over one or more folders: one ListObjectsV2 per folder, all at once, merged. Each
+   * folder is fetched `first` deep, so the merge can never run past a folder's unseen keys.
+   * The cursor holds the last key handed out per folder and is re-checked against the folders
+   * this query may read: a cursor from another query or viewer is refused.
+   */
+  private async page(
+    prefixes: string[],
+    order: MergeOrder,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<FilePage> {
+    const size = pageSize(first);
+    const pos: Positions = after ? decodeCursor("files", after, isPositions) : {};
+    for (const [prefix, last] of Object.entries(pos)) {
+      if (!prefixes.includes(prefix) || (last !== null && !last.startsWith(prefix)))
+        throw new BadUserInputError(
+          "The cursor 'after' belongs to another listing; start again without it",
+          "after",
+        );
+    }
+    const lists = await Promise.all(
+      prefixes.map((p) => this.store.list(p, pos[p] ?? undefined, size)),
+    );
+    const streams = lists.map((l, i) => ({
+      prefix: prefixes[i] as string,
+      items: l.objects,
+      at: 0,
+      truncated: l.truncated,
+    }));
+    const sortKey = (prefix: string, key: string) =>
+      order === "time" ? key.slice(prefix.length) : key;
+    const state: Positions = Object.fromEntries(prefixes.map((p) => [p, pos[p] ?? null]));
+    const edges: FilePage["edges"] = [];
+    let stoppedEarly = false;
+    while (edges.length < size) {
+      let best: (typeof streams)[number] | undefined;
+      for (const s of streams) {
+        const item = s.items[s.at];
+        if (!item) continue;
+        if (
+          !best ||
+          sortKey(s.prefix, item.key) <
+            sortKey(best.prefix, (best.items[best.at] as { key: string }).key)
+        )
+          best = s;
+      }
+      // A folder with more keys than were fetched must not be overtaken by another folder.
+      if (streams.some((s) => s.at >= s.items.length && s.truncated)) {
+        stoppedEarly = true;
+        break;
+      }
+      if (!best) break;
+      const item = best.items[best.at++] as { key: string; size: number; lastModified: Date };
+      state[best.prefix] = item.key;
+      const parsed = parseKey(item.key);
+      if (!parsed) continue; // not a well-formed key: never listed
+      edges.push({
+        cursor: encodeCursor("files", { ...state }),
+        node: toFileRecord(parsed, item.size, item.lastModified),
+      });
+    }
+    const hasNextPage = stoppedEarly || streams.some((s) => s.at < s.items.length || s.truncated);
+    return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  /** The file this id names, if the viewer may see it and it exists; otherwise null, alike. */
+  async get(ctx: Context, viewer: Viewer, id: string): Promise<FileRecord | null> {
+    const parsed = keyOfFileId(id);
+    if (!parsed || !canRead(viewer, parsed)) return null;
+    const head = await this.headLoader(ctx).load(parsed.key);
+    return head ? toFileRecord(parsed, head.size, head.lastModified) : null;
+  }
+
+  async delete(viewer: Viewer, id: string, log: Logger): Promise<string> {
+    const parsed = keyOfFileId(id);
+    if (!parsed) throw new BadUserInputError("'id' is not a file id", "id");
+    if (!canRead(viewer, parsed) || viewer.role !== "ADMIN") throw new ForbiddenError();
+    if (!(await this.store.head(parsed.key))) {
+      log.info("audit", { audit: true, action: "deleteFile", target: id, outcome: "not_found" });
+      throw new NotFoundError("No such file");
+    }
+    await this.store.delete(parsed.key);
+    log.info("audit", {
+      audit: true,
+      action: "deleteFile",
+      target: id,
+      key: parsed.key,
+      outcome: "ok",
+    });
+    return id;
+  }
+
+  /** Object metadata, one HEAD per key per request at most, at most 16 at a time. */
+  headLoader(ctx: Context): DataLoader<string, ObjectHead | null> {
+    return perRequest(ctx, HEAD_LOADER, () => {
+      const limited = limitConcurrency(HEAD_CONCURRENCY);
+      return new DataLoader<string, ObjectHead | null>(
+        (keys) => Promise.all(keys.map((k) => limited(() => this.store.head(k)))),
+        {
+          maxBatchSize: 1000,
+        },
+      );
+    });
+  }
+
+  async contentType(ctx: Context, file: FileRecord): Promise<string | null> {
+    return (await this.headLoader(ctx).load(file.key))?.contentType ?? null;
+  }
+
+  async uploadedBy(ctx: Context, file: FileRecord): Promise<string | null> {
+    return decodeMeta((await this.headLoader(ctx).load(file.key))?.metadata["uploaded-by"]);
+  }
+
+  downloadUrl(file: FileRecord): Promise<string> {
+    return this.store.presignGet(
+      file.key,
+      contentDisposition(file.name),
+      this.settings.downloadUrlTtlSeconds,
+    );
+  }
+}
