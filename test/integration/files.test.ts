@@ -290,7 +290,7 @@ describe("files: presigned uploads, scoped listings, downloads and deletion", ()
     const ticket = r.data!.requestUpload;
     const creds = t.stack.s3.credentials;
     const headers = Object.fromEntries(ticket.headers.map((h) => [h.name, h.value]));
-    const sent = { ...headers, "content-length": String(body.length) };
+    const sent: Record<string, string> = { ...headers, "content-length": String(body.length) };
     expect(Object.keys(headers).sort()).toEqual(
       [
         "content-type",
