@@ -31,6 +31,7 @@ import { buildAppSchema, instanceContainer } from "./graphql/schema.js";
 import { createHttpHandler } from "./http/server.js";
 import type { Logger } from "./log.js";
 import { applyPermissions } from "./permissions/compile.js";
+import type { RuleTree } from "./permissions/compile.js";
 import { permissions } from "./permissions/index.js";
 
 /** The settings of Config the app uses (tests build it directly). */
@@ -46,8 +47,53 @@ export type AppSettings = Pick<
   | "downloadUrlTtlSeconds"
 >;
 
+/** The services behind the resolvers. */
+export interface ApiServices {
+  readonly auth: AuthService;
+  readonly customers: CustomerService;
+  readonly files: FileService;
+}
+
+/**
+ * The executable schema over these services with the rule tree applied (deny by default; see
+ * `applyPermissions`). `rules: null` builds it with no permission layer at all: only the
+ * benchmark does that, to measure what the layer costs; `createApp` always passes the map.
+ */
+export async function buildExecutableSchema(
+  services: ApiServices,
+  rules: RuleTree | null,
+): Promise<GraphQLSchema> {
+  const schema = await buildAppSchema(
+    instanceContainer([
+      new AuthResolver(services.auth),
+      new CustomerResolver(services.customers),
+      new ViewerCustomerResolver(),
+      new FileResolver(services.files, services.customers),
+      new CustomerFilesResolver(services.files),
+    ]),
+  );
+  if (rules) applyPermissions(schema, rules);
+  return schema;
+}
+
+/** Apollo Server as the API runs it (not started). */
+export function createApollo(
+  schema: GraphQLSchema,
+  settings: Pick<AppSettings, "introspection">,
+): ApolloServer<Context> {
+  return new ApolloServer<Context>({
+    schema,
+    introspection: settings.introspection,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    plugins: [loggingPlugin()],
+  });
+}
+
 export interface App {
   readonly schema: GraphQLSchema;
+  readonly services: ApiServices;
   readonly apollo: ApolloServer<Context>;
   readonly clients: AwsClients;
   readonly viewers: ViewerResolver;
@@ -94,25 +140,10 @@ export async function createApp(
     (id) => customers.exists(id),
     settings,
   );
-  const schema = await buildAppSchema(
-    instanceContainer([
-      new AuthResolver(auth),
-      new CustomerResolver(customers),
-      new ViewerCustomerResolver(),
-      new FileResolver(files, customers),
-      new CustomerFilesResolver(files),
-    ]),
-  );
-  applyPermissions(schema, permissions);
+  const services: ApiServices = { auth, customers, files };
+  const schema = await buildExecutableSchema(services, permissions);
 
-  const apollo = new ApolloServer<Context>({
-    schema,
-    introspection: settings.introspection,
-    csrfPrevention: true,
-    includeStacktraceInErrorResponses: false,
-    formatError,
-    plugins: [loggingPlugin()],
-  });
+  const apollo = createApollo(schema, settings);
   await apollo.start();
 
   const context = async (req: {
@@ -190,6 +221,7 @@ export async function createApp(
   let server: Server | undefined;
   return {
     schema,
+    services,
     apollo,
     clients,
     viewers,
