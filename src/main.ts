@@ -60,6 +60,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel, { service: "portal-api" });
+  // Process warnings (the AWS SDK's Node-version notice among them) become one structured line.
+  process.removeAllListeners("warning");
+  process.on("warning", (w) =>
+    log.warn("process warning", { warning: w.name, detail: w.message.split("\n")[0] }),
+  );
 
   let stack: LocalStack | undefined;
   let app: App | undefined;
