@@ -5,7 +5,7 @@ import type { CognitoUsers, UserRecord } from "../aws/cognito-users.js";
 import { CUSTOMER_ID_ATTRIBUTE } from "../aws/cognito-users.js";
 import { awsErrorName, rethrowAws } from "../aws/errors.js";
 import { decodeCursor, encodeCursor, pageSize } from "../common/page.js";
-import { BadUserInputError, ConflictError, NotFoundError } from "../errors.js";
+import { AppError, BadUserInputError, ConflictError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { generateCustomerId, isCustomerId } from "./customer-id.js";
 import { CustomerStatus } from "./customer.types.js";
@@ -90,72 +90,84 @@ export class CustomerService {
     input: { email: string; name: string; id?: string | null },
     log: Logger,
   ): Promise<{ customer: CustomerRecord; temporaryPassword: string }> {
-    const email = cleanEmail(input.email);
-    const name = cleanName(input.name);
     const chosenId = input.id ?? null;
-    if (chosenId !== null && !isCustomerId(chosenId))
-      throw new BadUserInputError(
-        "'id' must be 3-63 lowercase letters, digits and inner dashes (e.g. acme-corp)",
-        "id",
-      );
-    if (await this.users.findByEmail(email)) {
-      audit(log, "createCustomer", chosenId ?? "(generated)", "conflict");
-      throw new ConflictError("A user with this email already exists");
-    }
-    const temporaryPassword = generatePassword();
-    let created: UserRecord | undefined;
-    for (let attempt = 0; !created; attempt++) {
-      const id = chosenId ?? generateCustomerId(name);
-      try {
-        created = await this.users.create(
-          id,
-          { email, email_verified: "true", name, [CUSTOMER_ID_ATTRIBUTE]: id },
-          temporaryPassword,
+    return audited(log, "createCustomer", chosenId ?? "(generated)", async (note) => {
+      const email = cleanEmail(input.email);
+      const name = cleanName(input.name);
+      if (chosenId !== null && !isCustomerId(chosenId))
+        throw new BadUserInputError(
+          "'id' must be 3-63 lowercase letters, digits and inner dashes (e.g. acme-corp)",
+          "id",
         );
-      } catch (err) {
-        const n = awsErrorName(err);
-        if (n === "UsernameExistsException") {
-          if (chosenId === null && attempt < 3) continue;
-          audit(log, "createCustomer", id, "conflict");
-          throw new ConflictError(`The customer id '${id}' is taken`);
+      if (await this.users.findByEmail(email))
+        throw new ConflictError("A user with this email already exists");
+      const temporaryPassword = generatePassword();
+      let created: UserRecord | undefined;
+      for (let attempt = 0; !created; attempt++) {
+        const id = chosenId ?? generateCustomerId(name);
+        note.target = id;
+        try {
+          created = await this.users.create(
+            id,
+            { email, email_verified: "true", name, [CUSTOMER_ID_ATTRIBUTE]: id },
+            temporaryPassword,
+          );
+        } catch (err) {
+          const n = awsErrorName(err);
+          if (n === "UsernameExistsException") {
+            if (chosenId === null && attempt < 3) continue;
+            throw new ConflictError(`The customer id '${id}' is taken`);
+          }
+          if (n === "AliasExistsException")
+            throw new ConflictError("A user with this email already exists");
+          rethrowAws(err);
         }
-        if (n === "AliasExistsException") {
-          audit(log, "createCustomer", id, "conflict");
+      }
+      const id = created.username;
+      // A lookup made before the user existed (e.g. "may files go to this id?") must not linger.
+      this.cache.invalidate(id);
+      try {
+        await this.users.addToGroup(id, CUSTOMERS_GROUP);
+        // Two creates with one email can both pass the check above; the oldest user keeps it.
+        const sameEmail = await this.users.allWithEmail(email);
+        if (sameEmail.length > 1 && sameEmail[0]?.username !== id)
           throw new ConflictError("A user with this email already exists");
-        }
-        audit(log, "createCustomer", id, "error");
+      } catch (err) {
+        // Nothing half-made remains: the user goes again, and the caller sees the failure.
+        await this.users
+          .delete(id)
+          .catch((e: unknown) =>
+            log.error("rollback of a half-made customer failed", { target: id, err: e }),
+          );
+        this.cache.invalidate(id);
+        if (err instanceof AppError) throw err;
         rethrowAws(err);
       }
-    }
-    const id = created.username;
-    try {
-      await this.users.addToGroup(id, CUSTOMERS_GROUP);
-      // Two creates with one email can both pass the check above; the oldest user keeps it.
-      const sameEmail = await this.users.allWithEmail(email);
-      if (sameEmail.length > 1 && sameEmail[0]?.username !== id) {
-        await this.users.delete(id);
-        audit(log, "createCustomer", id, "conflict");
-        throw new ConflictError("A user with this email already exists");
-      }
-    } catch (err) {
-      if (err instanceof ConflictError) throw err;
-      // Nothing half-made remains: the user goes again, and the caller sees the failure.
-      await this.users
-        .delete(id)
-        .catch((e: unknown) =>
-          log.error("rollback of a half-made customer failed", { target: id, err: e }),
-        );
-      audit(log, "createCustomer", id, "error");
-      rethrowAws(err);
-    }
-    audit(log, "createCustomer", id, "ok");
-    return { customer: toCustomer(created), temporaryPassword };
+      return { customer: toCustomer(created), temporaryPassword };
+    });
   }
 
-  /** The customer, or null when the id is malformed or names no customer. */
+  /**
+   * The customer, or null when the id is malformed or names no customer. Through the user cache
+   * (up to USER_CACHE_TTL_SECONDS old): for lookups on behalf of other data (a file's owner, "may
+   * files go to this id?") and a customer reading themself (the record their request was
+   * authenticated with).
+   */
   async get(id: string): Promise<CustomerRecord | null> {
     if (!isCustomerId(id)) return null;
     const u = await this.cache.get(id);
+    return isCustomerRecord(u, id) ? toCustomer(u) : null;
+  }
+
+  /**
+   * The customer as Cognito has it now (one AdminGetUser), for admins managing customers: the
+   * status must not lag behind a password the customer just chose. Drops this instance's cached
+   * record, so the customer's next request is checked against the current one too.
+   */
+  async read(id: string): Promise<CustomerRecord | null> {
+    if (!isCustomerId(id)) return null;
+    const u = await this.users.get(id);
+    this.cache.invalidate(id);
     return isCustomerRecord(u, id) ? toCustomer(u) : null;
   }
 
@@ -182,18 +194,22 @@ export class CustomerService {
       : { t: null, o: 0 };
     const edges: CustomerPage["edges"] = [];
     let hasNextPage = true;
+    // Where the scan stopped: after the last edge, or further when members that are not customer
+    // records were skipped (then endCursor is past the last edge, so a page of skipped members
+    // still moves on instead of answering hasNextPage with no cursor).
+    let scanned = pos;
     for (let calls = 0; calls < MAX_CALLS_PER_PAGE && edges.length < size; calls++) {
       const page = await this.groupPage(pos.t);
       const { users } = page;
+      const at = (i: number): GroupPosition =>
+        i < users.length || !page.nextToken ? { t: pos.t, o: i } : { t: page.nextToken, o: 0 };
       let i = pos.o;
       while (i < users.length && edges.length < size) {
         const u = users[i++];
-        if (u && isCustomerRecord(u, u.username)) {
-          const after: GroupPosition =
-            i < users.length || !page.nextToken ? { t: pos.t, o: i } : { t: page.nextToken, o: 0 };
-          edges.push({ cursor: encodeCursor("customers", after), node: toCustomer(u) });
-        }
+        if (u && isCustomerRecord(u, u.username))
+          edges.push({ cursor: encodeCursor("customers", at(i)), node: toCustomer(u) });
       }
+      scanned = at(i);
       if (i < users.length) break; // the page is full inside this Cognito page
       if (!page.nextToken) {
         hasNextPage = false;
@@ -201,7 +217,10 @@ export class CustomerService {
       }
       pos = { t: page.nextToken, o: 0 };
     }
-    return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+    const endCursor = hasNextPage
+      ? encodeCursor("customers", scanned)
+      : (edges.at(-1)?.cursor ?? null);
+    return { edges, pageInfo: { hasNextPage, endCursor } };
   }
 
   private async groupPage(token: string | null) {
@@ -222,81 +241,71 @@ export class CustomerService {
     input: { name?: string | null; email?: string | null; enabled?: boolean | null },
     log: Logger,
   ): Promise<CustomerRecord> {
-    if (!isCustomerId(id)) throw new BadUserInputError("'id' is not a customer id", "id");
-    const name =
-      input.name === undefined || input.name === null ? undefined : cleanName(input.name);
-    const email =
-      input.email === undefined || input.email === null ? undefined : cleanEmail(input.email);
-    const current = await this.users.get(id);
-    if (!isCustomerRecord(current, id)) {
-      audit(log, "updateCustomer", id, "not_found");
-      throw new NotFoundError(`No customer '${id}'`);
-    }
-    if (email !== undefined && email !== current.email) {
-      const other = await this.users.findByEmail(email);
-      if (other && other.username !== id) {
-        audit(log, "updateCustomer", id, "conflict");
-        throw new ConflictError("A user with this email already exists");
+    return audited(log, "updateCustomer", id, async (note) => {
+      if (!isCustomerId(id)) throw new BadUserInputError("'id' is not a customer id", "id");
+      const name =
+        input.name === undefined || input.name === null ? undefined : cleanName(input.name);
+      const email =
+        input.email === undefined || input.email === null ? undefined : cleanEmail(input.email);
+      const current = await this.users.get(id);
+      if (!isCustomerRecord(current, id)) throw new NotFoundError(`No customer '${id}'`);
+      if (email !== undefined && email !== current.email) {
+        const other = await this.users.findByEmail(email);
+        if (other && other.username !== id)
+          throw new ConflictError("A user with this email already exists");
       }
-    }
-    try {
       const attrs: Record<string, string> = {};
       if (name !== undefined && name !== current.name) attrs.name = name;
       if (email !== undefined && email !== current.email) {
         attrs.email = email;
         attrs.email_verified = "true";
       }
-      if (Object.keys(attrs).length) await this.users.updateAttributes(id, attrs);
-      if (input.enabled === false && current.enabled) {
-        await this.users.setEnabled(id, false);
-        await this.endSessions(id, log);
-      } else if (input.enabled === true && !current.enabled) {
-        await this.users.setEnabled(id, true);
+      const changed: string[] = Object.keys(attrs).filter((k) => k !== "email_verified");
+      try {
+        if (Object.keys(attrs).length) await this.users.updateAttributes(id, attrs);
+        if (input.enabled === false && current.enabled) {
+          changed.push("enabled");
+          await this.users.setEnabled(id, false);
+          await this.endSessions(id, log);
+        } else if (input.enabled === true && !current.enabled) {
+          changed.push("enabled");
+          await this.users.setEnabled(id, true);
+        }
+      } catch (err) {
+        if (awsErrorName(err) === "AliasExistsException")
+          throw new ConflictError("A user with this email already exists");
+        rethrowAws(err);
+      } finally {
+        note.extra = { changed };
+        this.cache.invalidate(id);
       }
-    } catch (err) {
-      audit(log, "updateCustomer", id, "error");
-      if (awsErrorName(err) === "AliasExistsException")
-        throw new ConflictError("A user with this email already exists");
-      rethrowAws(err);
-    } finally {
-      this.cache.invalidate(id);
-    }
-    const fresh = await this.users.get(id);
-    if (!fresh) throw new NotFoundError(`No customer '${id}'`);
-    this.cache.remember(fresh);
-    audit(log, "updateCustomer", id, "ok", {
-      changed: [
-        name !== undefined ? "name" : "",
-        email !== undefined ? "email" : "",
-        input.enabled != null ? "enabled" : "",
-      ].filter(Boolean),
+      const fresh = await this.users.get(id);
+      if (!fresh) throw new NotFoundError(`No customer '${id}'`);
+      this.cache.remember(fresh);
+      return toCustomer(fresh);
     });
-    return toCustomer(fresh);
   }
 
   async resetPassword(
     id: string,
     log: Logger,
   ): Promise<{ customer: CustomerRecord; temporaryPassword: string }> {
-    if (!isCustomerId(id)) throw new BadUserInputError("'id' is not a customer id", "id");
-    const current = await this.users.get(id);
-    if (!isCustomerRecord(current, id)) {
-      audit(log, "resetCustomerPassword", id, "not_found");
-      throw new NotFoundError(`No customer '${id}'`);
-    }
-    const temporaryPassword = generatePassword();
-    try {
-      await this.users.setTemporaryPassword(id, temporaryPassword);
-      await this.endSessions(id, log);
-    } catch (err) {
-      audit(log, "resetCustomerPassword", id, "error");
-      rethrowAws(err);
-    } finally {
-      this.cache.invalidate(id);
-    }
-    const fresh = (await this.users.get(id)) ?? current;
-    audit(log, "resetCustomerPassword", id, "ok");
-    return { customer: toCustomer(fresh), temporaryPassword };
+    return audited(log, "resetCustomerPassword", id, async () => {
+      if (!isCustomerId(id)) throw new BadUserInputError("'id' is not a customer id", "id");
+      const current = await this.users.get(id);
+      if (!isCustomerRecord(current, id)) throw new NotFoundError(`No customer '${id}'`);
+      const temporaryPassword = generatePassword();
+      try {
+        await this.users.setTemporaryPassword(id, temporaryPassword);
+        await this.endSessions(id, log);
+      } catch (err) {
+        rethrowAws(err);
+      } finally {
+        this.cache.invalidate(id);
+      }
+      const fresh = (await this.users.get(id)) ?? current;
+      return { customer: toCustomer(fresh), temporaryPassword };
+    });
   }
 
   /** Revokes refresh tokens where Cognito supports it (AWS yes; the local stand-in answers 500). */
@@ -312,12 +321,50 @@ export class CustomerService {
   }
 }
 
-function audit(
+/** How an admin action ended, for its audit line. */
+function outcomeOf(err: unknown): string {
+  if (err instanceof AppError)
+    switch (err.code) {
+      case "BAD_USER_INPUT":
+        return "invalid";
+      case "CONFLICT":
+        return "conflict";
+      case "NOT_FOUND":
+        return "not_found";
+      case "SERVICE_UNAVAILABLE":
+        return "unavailable";
+      default:
+        return err.code.toLowerCase();
+    }
+  return "error";
+}
+
+interface AuditNote {
+  /** What the action is about; may be refined while it runs (a generated id). */
+  target: string;
+  extra: Record<string, unknown>;
+}
+
+/**
+ * Runs one admin action and writes exactly one audit line for it, however it ends: msg "audit",
+ * action, target, outcome (ok, invalid, conflict, not_found, unavailable, error), plus the
+ * request id and actor the request's logger carries. Never arguments or passwords.
+ */
+async function audited<T>(
   log: Logger,
   action: string,
   target: string,
-  outcome: string,
-  extra: Record<string, unknown> = {},
-) {
-  log.info("audit", { audit: true, action, target, outcome, ...extra });
+  run: (note: AuditNote) => Promise<T>,
+): Promise<T> {
+  // Targets come from the request; a malformed one is logged as given, but never at length.
+  const note: AuditNote = { target: target.slice(0, 200), extra: {} };
+  let outcome = "ok";
+  try {
+    return await run(note);
+  } catch (err) {
+    outcome = outcomeOf(err);
+    throw err;
+  } finally {
+    log.info("audit", { ...note.extra, audit: true, action, target: note.target, outcome });
+  }
 }
