@@ -1,4 +1,5 @@
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
 import type { Jwks } from "aws-jwt-verify/jwk";
@@ -20,12 +21,16 @@ import { CustomerResolver, ViewerCustomerResolver } from "./customers/customer.r
 import { CustomerService } from "./customers/customer.service.js";
 import { CustomerFilesResolver, FileResolver } from "./files/file.resolver.js";
 import { FileService } from "./files/file.service.js";
+import { MultipartResolver } from "./files/multipart.resolver.js";
+import { MultipartService } from "./files/multipart.service.js";
 import { S3Store } from "./aws/s3-store.js";
 import type { Config } from "./config.js";
+import { S3_OBJECT_MAX_BYTES } from "./config.js";
 import { AppError } from "./errors.js";
 import type { Context } from "./graphql/context.js";
 import { actorOf } from "./graphql/context.js";
 import { formatError } from "./graphql/format-error.js";
+import { MAX_TOKENS, queryLimitRules } from "./graphql/limits.js";
 import { loggingPlugin } from "./graphql/logging-plugin.js";
 import { buildAppSchema, instanceContainer } from "./graphql/schema.js";
 import { createHttpHandler } from "./http/server.js";
@@ -45,13 +50,15 @@ export type AppSettings = Pick<
   | "uploadMaxBytes"
   | "uploadUrlTtlSeconds"
   | "downloadUrlTtlSeconds"
->;
+> &
+  Partial<Pick<Config, "multipartMaxBytes" | "multipartWindowSeconds">>;
 
 /** The services behind the resolvers. */
 export interface ApiServices {
   readonly auth: AuthService;
   readonly customers: CustomerService;
   readonly files: FileService;
+  readonly multipart?: MultipartService;
 }
 
 /**
@@ -70,6 +77,7 @@ export async function buildExecutableSchema(
       new ViewerCustomerResolver(),
       new FileResolver(services.files, services.customers),
       new CustomerFilesResolver(services.files),
+      ...(services.multipart ? [new MultipartResolver(services.multipart)] : []),
     ]),
   );
   if (rules) applyPermissions(schema, rules);
@@ -79,7 +87,7 @@ export async function buildExecutableSchema(
 /** Apollo Server as the API runs it (not started). */
 export function createApollo(
   schema: GraphQLSchema,
-  settings: Pick<AppSettings, "introspection">,
+  settings: Pick<AppSettings, "introspection"> & Partial<Pick<AppSettings, "playground">>,
 ): ApolloServer<Context> {
   return new ApolloServer<Context>({
     schema,
@@ -87,7 +95,13 @@ export function createApollo(
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     formatError,
-    plugins: [loggingPlugin()],
+    // Depth, cost and alias limits, checked before anything executes (src/graphql/limits.ts).
+    validationRules: queryLimitRules(),
+    parseOptions: { maxTokens: MAX_TOKENS },
+    plugins: [
+      loggingPlugin(),
+      ...(settings.playground ? [] : [ApolloServerPluginLandingPageDisabled()]),
+    ],
   });
 }
 
@@ -100,6 +114,8 @@ export interface App {
   /** Builds a request context the way the HTTP layer does (tests use it with executeOperation). */
   context(req: { authorization: string | undefined; requestId?: string }): Promise<Context>;
   readonly handler: ReturnType<typeof createHttpHandler>;
+  /** True when Cognito and S3 answer (cached for 2 s); what /readyz reports. */
+  ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }>;
   /** Starts an HTTP server on host:port (0 = random); resolves to its base URL. */
   listen(port: number, host: string): Promise<string>;
   /** Stops accepting requests, lets running ones finish, then releases clients. */
@@ -133,14 +149,18 @@ export async function createApp(
   }
   const viewers = new ViewerResolver(verifier, cachedUsers);
 
-  const auth = new AuthService(clients.cognito, users, backends.cognito.clientId);
-  const customers = new CustomerService(users, cachedUsers);
-  const files = new FileService(
-    new S3Store(clients.s3, backends.s3.bucket),
-    (id) => customers.exists(id),
-    settings,
+  const auth = new AuthService(clients.cognito, users, backends.cognito.clientId, (username) =>
+    cachedUsers.invalidate(username),
   );
-  const services: ApiServices = { auth, customers, files };
+  const customers = new CustomerService(users, cachedUsers);
+  const store = new S3Store(clients.s3, backends.s3.bucket);
+  const files = new FileService(store, (id) => customers.exists(id), settings);
+  const multipart = new MultipartService(store, files, {
+    multipartMaxBytes: settings.multipartMaxBytes ?? S3_OBJECT_MAX_BYTES,
+    multipartWindowSeconds: settings.multipartWindowSeconds ?? 7 * 24 * 3600,
+    uploadUrlTtlSeconds: settings.uploadUrlTtlSeconds,
+  });
+  const services: ApiServices = { auth, customers, files, multipart };
   const schema = await buildExecutableSchema(services, permissions);
 
   const apollo = createApollo(schema, settings);
@@ -227,6 +247,7 @@ export async function createApp(
     viewers,
     context,
     handler,
+    ready,
     listen(port, host) {
       server = createServer(handler);
       server.keepAliveTimeout = 65_000;

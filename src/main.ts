@@ -1,52 +1,15 @@
 import "reflect-metadata";
 import { createApp } from "./app.js";
 import type { App } from "./app.js";
-import { awsIssuer } from "./aws/backends.js";
+import { awsBackends, localBackends } from "./aws/backends.js";
 import type { Backends } from "./aws/backends.js";
 import type { Config } from "./config.js";
 import { ConfigError, readConfig } from "./config.js";
 import type { LocalStack } from "./local/stack.js";
 import { createLogger } from "./log.js";
 
-/** Backends for AWS mode, from validated config. */
-export function awsBackends(config: Config): Backends {
-  const aws = config.aws;
-  if (!aws) throw new Error("awsBackends needs AWS mode");
-  const issuer = aws.cognitoEndpoint
-    ? `${aws.cognitoEndpoint}/${aws.userPoolId}`
-    : awsIssuer(aws.region, aws.userPoolId);
-  return {
-    region: aws.region,
-    cognito: {
-      userPoolId: aws.userPoolId,
-      clientId: aws.clientId,
-      issuer,
-      jwksUri: `${issuer}/.well-known/jwks.json`,
-      ...(aws.cognitoEndpoint ? { endpoint: aws.cognitoEndpoint } : {}),
-    },
-    s3: {
-      bucket: aws.bucket,
-      forcePathStyle: aws.s3ForcePathStyle,
-      ...(aws.s3Endpoint ? { endpoint: aws.s3Endpoint } : {}),
-    },
-    timeoutMs: config.awsTimeoutMs,
-  };
-}
-
-/** Backends pointing at the local stand-ins. */
-export function localBackends(stack: LocalStack, timeoutMs: number): Backends {
-  return {
-    region: stack.region,
-    cognito: { ...stack.cognito },
-    s3: {
-      bucket: stack.s3.bucket,
-      endpoint: stack.s3.endpoint,
-      forcePathStyle: true,
-      credentials: stack.s3.credentials,
-    },
-    timeoutMs,
-  };
-}
+/** Kept for callers that import them from here. */
+export { awsBackends, localBackends };
 
 async function main(): Promise<void> {
   let config: Config;

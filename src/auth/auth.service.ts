@@ -34,6 +34,8 @@ export class AuthService {
     private readonly cognito: CognitoIdentityProviderClient,
     private readonly users: CognitoUsers,
     private readonly clientId: string,
+    /** Told when a user's record changes here (status INVITED → ACTIVE after a new password). */
+    private readonly onUserChanged: (username: string) => void = () => undefined,
   ) {}
 
   async signIn(emailInput: string, password: string, log: Logger): Promise<SignInOutcome> {
@@ -95,6 +97,7 @@ export class AuthService {
         }),
       ),
     );
+    this.onUserChanged(user.username);
     if (!r.AuthenticationResult)
       throw new UnauthenticatedError("The sign-in session is not valid; sign in again");
     log.info("new password set", {

@@ -4,7 +4,7 @@ import { createApp } from "../../src/app.js";
 import type { LocalStack } from "../../src/local/stack.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import type { Logger } from "../../src/log.js";
-import { localBackends } from "../../src/main.js";
+import { localBackends } from "../../src/aws/backends.js";
 import { TEST_CORS_ORIGIN, startTestStack } from "./stack.js";
 
 export const TEST_SETTINGS: AppSettings = {
