@@ -20,11 +20,25 @@ export const INTERNAL_MESSAGE = "Internal server error";
 export function isPublicError(err: unknown): boolean {
   const original = unwrapResolverError(err);
   if (original instanceof AppError) return true;
-  if (original instanceof GraphQLError && original.originalError === undefined) {
+  if (original instanceof GraphQLError) {
     const code = original.extensions?.code;
-    return typeof code === "string" && REQUEST_ERROR_CODES.has(code);
+    if (typeof code !== "string" || !REQUEST_ERROR_CODES.has(code)) return false;
+    if (original.originalError === undefined) return true;
+    // Apollo's request errors (syntax, validation, variable values) wrap graphql-js's own error in
+    // `originalError`. They are raised before execution (no path), so no dependency was called
+    // and their text describes the request.
+    return original.path === undefined && original.originalError instanceof GraphQLError;
   }
   return false;
+}
+
+/** The code a validation rule gave its error (Apollo replaces it with GRAPHQL_VALIDATION_FAILED). */
+function ruleCode(err: unknown): string | undefined {
+  if (!(err instanceof GraphQLError) || err.extensions?.code !== "GRAPHQL_VALIDATION_FAILED")
+    return undefined;
+  const inner = err.originalError;
+  const code = inner instanceof GraphQLError ? inner.extensions?.code : undefined;
+  return typeof code === "string" ? code : undefined;
 }
 
 /**
@@ -39,7 +53,8 @@ export function formatError(
   if (isPublicError(error)) {
     const { extensions, ...rest } = formatted;
     const { stacktrace: _s, ...ext } = (extensions ?? {}) as Record<string, unknown>;
-    return { ...rest, extensions: ext };
+    const code = ruleCode(error);
+    return { ...rest, extensions: code ? { ...ext, code } : ext };
   }
   return {
     message: INTERNAL_MESSAGE,
