@@ -14,14 +14,9 @@
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = "1";
 
 const { createRequire } = require("node:module");
-const { setTimeout } = require("node:timers");
+const { childLifecycle } = require("./child-lifecycle.cjs");
 
-if (typeof process.send !== "function") {
-  console.error(
-    "cognito-child.cjs must be started with child_process.fork (it needs an IPC channel)",
-  );
-  process.exit(2);
-}
+const lifecycle = childLifecycle("cognito-child.cjs");
 
 const verbose = process.env.LOCAL_STACK_CHILD_VERBOSE === "1";
 // pino is cognito-local's own dependency; resolve it from there rather than from the project.
@@ -46,45 +41,7 @@ const logger = pino({
   },
 });
 
-let server;
-let closing = false;
-
-function send(message) {
-  try {
-    if (process.connected) process.send(message);
-  } catch {
-    // The parent is gone; the disconnect handler ends this process.
-  }
-}
-
-function shutdown(code) {
-  if (closing) return;
-  closing = true;
-  if (!server) process.exit(code);
-  // Let in-flight requests finish (their data-store writes complete before the response), but
-  // do not wait on idle keep-alive sockets.
-  server.close(() => process.exit(code));
-  server.closeIdleConnections();
-  setTimeout(() => {
-    server.closeAllConnections();
-    process.exit(code);
-  }, 2000).unref();
-}
-
-process.on("SIGTERM", () => shutdown(0));
-// Ctrl-C in a terminal reaches the whole process group: leave the decision to the parent, which
-// stops this process after draining its own requests (or dies, which disconnects IPC).
-process.on("SIGINT", () => {});
-process.on("disconnect", () => shutdown(0));
-
 createDefaultServer(logger)
   .then((s) => s.start())
-  .then((httpServer) => {
-    server = httpServer;
-    const address = httpServer.address();
-    send({ type: "ready", port: typeof address === "object" && address ? address.port : 0 });
-  })
-  .catch((err) => {
-    send({ type: "failed", message: String((err && err.message) || err), code: err && err.code });
-    process.exit(1);
-  });
+  .then((httpServer) => lifecycle.ready(httpServer))
+  .catch((err) => lifecycle.failed(err));

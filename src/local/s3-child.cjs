@@ -10,43 +10,11 @@
  * SIGTERM and when the IPC channel closes (the parent died, even by SIGKILL).
  */
 const http = require("node:http");
-const { setTimeout } = require("node:timers");
+const { childLifecycle } = require("./child-lifecycle.cjs");
 const S3rver = require("s3rver");
 
-if (typeof process.send !== "function") {
-  console.error("s3-child.cjs must be started with child_process.fork (it needs an IPC channel)");
-  process.exit(2);
-}
-
+const lifecycle = childLifecycle("s3-child.cjs");
 const opts = JSON.parse(process.env.LOCAL_STACK_CHILD_OPTIONS || "{}");
-
-let server;
-let closing = false;
-
-function send(message) {
-  try {
-    if (process.connected) process.send(message);
-  } catch {
-    // The parent is gone; the disconnect handler ends this process.
-  }
-}
-
-function shutdown(code) {
-  if (closing) return;
-  closing = true;
-  if (!server || !server.listening) process.exit(code);
-  server.close(() => process.exit(code));
-  server.closeIdleConnections();
-  setTimeout(() => {
-    server.closeAllConnections();
-    process.exit(code);
-  }, 2000).unref();
-}
-
-process.on("SIGTERM", () => shutdown(0));
-// Ctrl-C reaches the whole process group: the parent decides when this process stops.
-process.on("SIGINT", () => {});
-process.on("disconnect", () => shutdown(0));
 
 async function main() {
   const s3rver = new S3rver({
@@ -61,7 +29,7 @@ async function main() {
   if (!opts.corsXml) await s3rver.store.deleteSubresource(opts.bucket, undefined, "cors");
 
   // Our own http server rather than s3rver.run(): its listen() never rejects on EADDRINUSE.
-  server = http.createServer(s3rver.callback());
+  const server = http.createServer(s3rver.callback());
   s3rver.httpServer = server;
   await new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -70,10 +38,7 @@ async function main() {
       resolve();
     });
   });
-  send({ type: "ready", port: server.address().port });
+  lifecycle.ready(server);
 }
 
-main().catch((err) => {
-  send({ type: "failed", message: String((err && err.message) || err), code: err && err.code });
-  process.exit(1);
-});
+main().catch((err) => lifecycle.failed(err));
