@@ -1,4 +1,5 @@
-import { GraphQLError } from "graphql";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { GraphQLError, print } from "graphql";
 import type { App, AppSettings } from "../../src/app.js";
 import { createApp } from "../../src/app.js";
 import type { LocalStack } from "../../src/local/stack.js";
@@ -34,13 +35,27 @@ export interface TestApp {
   url: string;
   /** Log lines written by the app (JSON strings), when captured. */
   logs: string[];
-  /** In-process: builds the context from the token like the HTTP layer and executes. */
+  /**
+   * In-process: builds the context from the token like the HTTP layer and executes. Takes a
+   * query string or a typed document from client/ (then result and variables are typed).
+   */
+  exec<TData, TVars extends Record<string, unknown>>(
+    query: TypedDocumentNode<TData, TVars>,
+    variables?: TVars,
+    token?: string,
+  ): Promise<GqlResult<TData>>;
   exec<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     token?: string,
   ): Promise<GqlResult<T>>;
-  /** Over HTTP, POST /graphql. */
+  /** Over HTTP, POST /graphql; a query string or a typed document. */
+  http<TData, TVars extends Record<string, unknown>>(
+    query: TypedDocumentNode<TData, TVars>,
+    variables?: TVars,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: GqlResult<TData>; headers: Headers }>;
   http<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -69,7 +84,12 @@ export async function startTestApp(
   const url = await app.listen(0, "127.0.0.1");
   let adminToken: string | undefined;
 
-  const exec: TestApp["exec"] = async (query, variables, token) => {
+  const execAny = async (
+    document: string | TypedDocumentNode<unknown, Record<string, unknown>>,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GqlResult<never>> => {
+    const query = typeof document === "string" ? document : print(document);
     let contextValue;
     try {
       contextValue = await app.context({ authorization: token ? `Bearer ${token}` : undefined });
@@ -85,8 +105,15 @@ export async function startTestApp(
     if (res.body.kind !== "single") throw new Error("incremental delivery not expected");
     return res.body.singleResult as GqlResult<never>;
   };
+  const exec = execAny as TestApp["exec"];
 
-  const http: TestApp["http"] = async (query, variables, token, headers = {}) => {
+  const httpAny = async (
+    document: string | TypedDocumentNode<unknown, Record<string, unknown>>,
+    variables?: Record<string, unknown>,
+    token?: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: GqlResult<never>; headers: Headers }> => {
+    const query = typeof document === "string" ? document : print(document);
     const res = await fetch(`${url}/graphql`, {
       method: "POST",
       headers: {
@@ -102,6 +129,7 @@ export async function startTestApp(
       headers: res.headers,
     };
   };
+  const http = httpAny as TestApp["http"];
 
   const signIn: TestApp["signIn"] = async (email, password, newPassword) => {
     const r = await exec<{ signIn: { accessToken?: string; session?: string } }>(
