@@ -27,6 +27,13 @@ export interface Config {
   /** How long a verified viewer (enabled flag, attributes) is trusted before Cognito is asked again. */
   readonly userCacheTtlSeconds: number;
   readonly uploadMaxBytes: number;
+  /** Largest file a multipart upload may assemble (S3's object limit: 5 TiB). */
+  readonly multipartMaxBytes: number;
+  /**
+   * How long after its start a multipart upload can still get part URLs and be completed. Keep it
+   * at most the bucket's abort-incomplete-multipart lifecycle rule (terraform multipart_abort_days).
+   */
+  readonly multipartWindowSeconds: number;
   readonly uploadUrlTtlSeconds: number;
   readonly downloadUrlTtlSeconds: number;
   /** Timeout of one AWS call, in milliseconds. */
@@ -69,6 +76,8 @@ export class ConfigError extends Error {
 export const GIB = 1024 ** 3;
 /** S3's limit for a single PUT. */
 export const S3_SINGLE_PUT_MAX_BYTES = 5 * GIB;
+/** S3's limit for one object (a multipart upload). */
+export const S3_OBJECT_MAX_BYTES = 5 * 1024 * GIB;
 
 const AWS_KEYS = ["COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "S3_BUCKET", "AWS_REGION"] as const;
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
@@ -228,6 +237,8 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
     playground: bool("GRAPHQL_PLAYGROUND", !production),
     userCacheTtlSeconds: int("USER_CACHE_TTL_SECONDS", 60, 0, 3600),
     uploadMaxBytes,
+    multipartMaxBytes: int("MULTIPART_MAX_BYTES", S3_OBJECT_MAX_BYTES, 1, S3_OBJECT_MAX_BYTES),
+    multipartWindowSeconds: int("MULTIPART_WINDOW_SECONDS", 7 * 24 * 3600, 3600, 365 * 24 * 3600),
     uploadUrlTtlSeconds: int("UPLOAD_URL_TTL_SECONDS", 900, 60, 7 * 24 * 3600),
     downloadUrlTtlSeconds: int("DOWNLOAD_URL_TTL_SECONDS", 300, 10, 7 * 24 * 3600),
     awsTimeoutMs: int("AWS_TIMEOUT_MS", 5000, 100, 120_000),

@@ -1,13 +1,18 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { rethrowAws } from "./errors.js";
+import { awsErrorName, rethrowAws } from "./errors.js";
 
 export interface ListedObject {
   readonly key: string;
@@ -35,6 +40,48 @@ export interface PresignPutInput {
 export interface PresignedPut {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface CreateMultipartInput {
+  readonly key: string;
+  readonly contentType: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface PresignPartInput {
+  readonly key: string;
+  readonly uploadId: string;
+  readonly partNumber: number;
+  readonly contentLength: number;
+  readonly expiresIn: number;
+}
+
+export interface StoredPart {
+  readonly partNumber: number;
+  readonly size: number;
+  readonly etag: string;
+  readonly lastModified: Date | null;
+}
+
+/** S3 answers at most 1,000 parts per ListParts page; an upload has at most 10,000 parts. */
+const LIST_PARTS_PAGE = 1000;
+const MAX_PARTS = 10_000;
+
+/**
+ * S3's answers about an upload's state or its parts: the caller's to interpret, even when S3 sends
+ * them in a 200 response (which the SDK turns into a 503 carrying the error's name).
+ */
+const MULTIPART_CLIENT_ERRORS = new Set([
+  "NoSuchUpload",
+  "InvalidPart",
+  "InvalidPartOrder",
+  "EntityTooSmall",
+]);
+
+function rethrowMultipart(err: unknown): never {
+  const name = awsErrorName(err);
+  if (name !== undefined && MULTIPART_CLIENT_ERRORS.has(name)) throw err;
+  rethrowAws(err);
 }
 
 /** One bucket. Every method is one S3 request, or none (presigning is local). */
@@ -136,5 +183,108 @@ export class S3Store {
       }),
       { expiresIn },
     );
+  }
+  /**
+   * Starts a multipart upload. Content type and metadata are fixed here, on the server: the
+   * part requests carry bytes only.
+   */
+  async createMultipartUpload(input: CreateMultipartInput): Promise<string> {
+    try {
+      const r = await this.client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: input.key,
+          ContentType: input.contentType,
+          Metadata: { ...input.metadata },
+        }),
+      );
+      if (!r.UploadId) throw new Error("CreateMultipartUpload answered without an UploadId");
+      return r.UploadId;
+    } catch (err) {
+      rethrowAws(err);
+    }
+  }
+
+  /**
+   * A presigned UploadPart: key, upload id and part number are in the signed query string and
+   * the part's exact length is a signed header, so S3 refuses any other part, upload or length.
+   */
+  presignUploadPart(input: PresignPartInput): Promise<string> {
+    return getSignedUrl(
+      this.client,
+      new UploadPartCommand({
+        Bucket: this.bucket,
+        Key: input.key,
+        UploadId: input.uploadId,
+        PartNumber: input.partNumber,
+        ContentLength: input.contentLength,
+      }),
+      { expiresIn: input.expiresIn, signableHeaders: new Set(["content-length"]) },
+    );
+  }
+
+  /** Assembles the parts (ascending part numbers). S3 errors other than outages pass through. */
+  async completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly { partNumber: number; etag: string }[],
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: {
+            Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+          },
+        }),
+      );
+    } catch (err) {
+      rethrowMultipart(err);
+    }
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+      );
+    } catch (err) {
+      rethrowMultipart(err);
+    }
+  }
+
+  /** Every part stored so far, ascending (one ListParts call per 1,000 parts). */
+  async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    try {
+      for (let page = 0; page < MAX_PARTS / LIST_PARTS_PAGE; page++) {
+        const r = await this.client.send(
+          new ListPartsCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            MaxParts: LIST_PARTS_PAGE,
+            ...(marker ? { PartNumberMarker: marker } : {}),
+          }),
+        );
+        for (const p of r.Parts ?? []) {
+          if (p.PartNumber === undefined || p.ETag === undefined) continue;
+          parts.push({
+            partNumber: p.PartNumber,
+            size: p.Size ?? 0,
+            etag: p.ETag,
+            lastModified: p.LastModified ?? null,
+          });
+        }
+        if (r.IsTruncated !== true || !r.NextPartNumberMarker) break;
+        marker = r.NextPartNumberMarker;
+      }
+    } catch (err) {
+      rethrowMultipart(err);
+    }
+    return parts;
   }
 }

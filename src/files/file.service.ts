@@ -43,6 +43,28 @@ export interface UploadRequest {
   checksumSha256?: string | null;
 }
 
+export interface UploadLimits {
+  /** Largest size accepted, in bytes. */
+  readonly maxBytes: number;
+  /** The message for a size above `maxBytes`. */
+  readonly tooLarge: (maxBytes: number) => string;
+  /** When set, a well-formed `checksumSha256` is refused with this message. */
+  readonly refuseChecksum?: string;
+}
+
+/** A checked upload request: where the bytes go and what the server records with them. */
+export interface UploadTarget {
+  readonly key: string;
+  readonly scope: FileScope;
+  readonly customerId: string | null;
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly checksumSha256?: string;
+  /** The object's x-amz-meta-* values, set by the server (URI-encoded). */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
 export interface Ticket {
   fileId: string;
   method: "PUT";
@@ -90,6 +112,13 @@ export function canRead(viewer: Viewer, parsed: ParsedKey): boolean {
   return parsed.scope === "GENERAL" || parsed.customerId === viewer.customerId;
 }
 
+/** May this viewer write into the folder of this key? Admins: any; customers: their own folder. */
+export function canWrite(viewer: Viewer, parsed: ParsedKey): boolean {
+  if (viewer.role === "ADMIN") return true;
+  if (viewer.role !== "CUSTOMER" || !viewer.customerId) return false;
+  return parsed.scope === "CUSTOMER" && parsed.customerId === viewer.customerId;
+}
+
 function decodeMeta(v: string | undefined): string | null {
   if (v === undefined) return null;
   try {
@@ -110,7 +139,17 @@ export class FileService {
     private readonly settings: FileSettings,
   ) {}
 
-  async requestUpload(viewer: Viewer, input: UploadRequest, log: Logger): Promise<Ticket> {
+  /**
+   * Where an upload goes and what it carries, for single and multipart uploads alike: the
+   * viewer's right to write the folder, the key built by the server, the cleaned name, content
+   * type, size and checksum checked, and the metadata the server records. Input is checked first
+   * and in a fixed order, so a bad request costs no Cognito call.
+   */
+  async resolveUploadTarget(
+    viewer: Viewer,
+    input: UploadRequest,
+    limits: UploadLimits,
+  ): Promise<UploadTarget> {
     const scope = input.scope ?? FileScope.CUSTOMER;
     let customerId: string | null;
     if (viewer.role === "CUSTOMER") {
@@ -146,44 +185,61 @@ export class FileService {
       );
     if (!Number.isSafeInteger(input.size) || input.size <= 0)
       throw new BadUserInputError("'size' must be a whole number of bytes above 0", "size");
-    if (input.size > this.settings.uploadMaxBytes)
-      throw new BadUserInputError(
-        `'size' is above ${this.settings.uploadMaxBytes} bytes, the most one upload request may carry` +
-          (this.settings.uploadMaxBytes >= 5 * 1024 ** 3
-            ? " (S3's single-PUT limit); larger files need a multipart upload"
-            : ""),
-        "size",
-      );
+    if (input.size > limits.maxBytes)
+      throw new BadUserInputError(limits.tooLarge(limits.maxBytes), "size");
     const checksum = input.checksumSha256 ?? undefined;
     if (checksum !== undefined && !SHA256_B64_RE.test(checksum))
       throw new BadUserInputError(
         "'checksumSha256' must be the base64 SHA-256 of the content (44 characters)",
         "checksumSha256",
       );
+    if (checksum !== undefined && limits.refuseChecksum)
+      throw new BadUserInputError(limits.refuseChecksum, "checksumSha256");
     // Checked after the input so a bad request costs no Cognito call.
     if (customerId !== null && viewer.role === "ADMIN" && !(await this.customerExists(customerId)))
       throw new NotFoundError(`No customer '${customerId}'`);
 
-    const key = buildKey(scope === FileScope.GENERAL ? "GENERAL" : "CUSTOMER", customerId, name);
-    const expiresIn = this.settings.uploadUrlTtlSeconds;
-    const signed = await this.store.presignPut({
-      key,
+    return {
+      key: buildKey(scope === FileScope.GENERAL ? "GENERAL" : "CUSTOMER", customerId, name),
+      scope,
+      customerId,
+      name,
       contentType,
-      contentLength: input.size,
+      size: input.size,
+      ...(checksum ? { checksumSha256: checksum } : {}),
       metadata: {
         "original-name": encodeURIComponent(name),
         "uploaded-by": encodeURIComponent(viewer.email ?? viewer.username),
       },
-      ...(checksum ? { checksumSha256: checksum } : {}),
+    };
+  }
+
+  async requestUpload(viewer: Viewer, input: UploadRequest, log: Logger): Promise<Ticket> {
+    const target = await this.resolveUploadTarget(viewer, input, {
+      maxBytes: this.settings.uploadMaxBytes,
+      tooLarge: (max) =>
+        `'size' is above ${max} bytes, the most one upload request may carry` +
+        (max >= 5 * 1024 ** 3
+          ? " (S3's single-PUT limit); larger files need a multipart upload: startMultipartUpload"
+          : ""),
+    });
+    const { key } = target;
+    const expiresIn = this.settings.uploadUrlTtlSeconds;
+    const signed = await this.store.presignPut({
+      key,
+      contentType: target.contentType,
+      contentLength: target.size,
+      metadata: target.metadata,
+      ...(target.checksumSha256 ? { checksumSha256: target.checksumSha256 } : {}),
       expiresIn,
     });
     log.info("audit", {
       audit: true,
       action: "requestUpload",
       target: fileIdOf(key),
-      scope,
-      customerId,
-      size: input.size,
+      scope: target.scope,
+      customerId: target.customerId,
+      size: target.size,
       outcome: "ok",
     });
     return {

@@ -6,6 +6,7 @@ import { buildSchema } from "type-graphql";
 import { AuthResolver } from "../auth/auth.resolver.js";
 import { CustomerResolver, ViewerCustomerResolver } from "../customers/customer.resolver.js";
 import { CustomerFilesResolver, FileResolver } from "../files/file.resolver.js";
+import { MultipartResolver } from "../files/multipart.resolver.js";
 
 /** Every resolver class of the API. */
 export const RESOLVERS = [
@@ -14,6 +15,7 @@ export const RESOLVERS = [
   ViewerCustomerResolver,
   FileResolver,
   CustomerFilesResolver,
+  MultipartResolver,
 ] as const;
 
 export type ResolverClass = (typeof RESOLVERS)[number];

@@ -16,6 +16,8 @@ export const permissions: RuleTree = {
     // The service scopes both to the viewer's folders; a customer's file(id) of another tenant is null.
     files: hasRole,
     file: hasRole,
+    // Multipart steps re-check the file id's folder against the viewer in the service.
+    uploadedParts: hasRole,
   },
   Mutation: {
     signIn: isPublic,
@@ -27,6 +29,11 @@ export const permissions: RuleTree = {
     // Customers: their own folder only (checked in the service, where the folder is known).
     requestUpload: hasRole,
     deleteFile: isAdmin,
+    // Same rule as requestUpload; every later step re-checks the file id's folder in the service.
+    startMultipartUpload: hasRole,
+    signUploadParts: hasRole,
+    completeMultipartUpload: hasRole,
+    abortMultipartUpload: hasRole,
   },
   // Every field, the id included, is for admins and the customer themself.
   Customer: { "*": isAdminOrSelf },
@@ -50,6 +57,9 @@ export const permissions: RuleTree = {
   FileEdge: { "*": allow },
   UploadTicket: { "*": allow },
   HttpHeader: { "*": allow },
+  MultipartUpload: { "*": allow },
+  UploadPart: { "*": allow },
+  UploadedPart: { "*": allow },
   CreateCustomerPayload: { "*": allow },
   ResetCustomerPasswordPayload: { "*": allow },
   // Returned by `me` only, to the viewer themself.

@@ -1,0 +1,384 @@
+import type { Viewer } from "../auth/viewer.js";
+import { awsErrorName } from "../aws/errors.js";
+import type { S3Store, StoredPart } from "../aws/s3-store.js";
+import { S3_OBJECT_MAX_BYTES } from "../config.js";
+import {
+  BadUserInputError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthenticatedError,
+} from "../errors.js";
+import type { Logger } from "../log.js";
+import { canWrite, toFileRecord } from "./file.service.js";
+import type { FileService, UploadRequest } from "./file.service.js";
+import type { FileRecord } from "./file.types.js";
+import { fileIdOf, keyOfFileId, parseKey, stampTime } from "./keys.js";
+import type { ParsedKey } from "./keys.js";
+
+export interface MultipartSettings {
+  /** Largest file one multipart upload may assemble. */
+  readonly multipartMaxBytes: number;
+  /** How long after its start an upload can still get part URLs and be completed. */
+  readonly multipartWindowSeconds: number;
+  /** Lifetime of one presigned part URL (never past the upload's own expiry). */
+  readonly uploadUrlTtlSeconds: number;
+}
+
+export const MIB = 1024 * 1024;
+/** S3: every part but the last must hold at least 5 MiB. */
+export const MIN_PART_BYTES = 5 * MIB;
+/** S3: at most 5 GiB in one part. */
+export const MAX_PART_BYTES = 5 * 1024 * MIB;
+/** S3: part numbers run 1..10,000. */
+export const MAX_PARTS = 10_000;
+/** Part URLs signed by one signUploadParts call. */
+export const MAX_SIGN_BATCH = 100;
+
+export interface PartPlan {
+  /** Bytes in every part but the last. */
+  readonly partSize: number;
+  readonly partCount: number;
+}
+
+/**
+ * The server's choice of part size: 5 MiB (S3's minimum) while that needs at most 10,000 parts,
+ * otherwise the smallest whole number of MiB that fits the file into 10,000 parts. At S3's
+ * 5 TiB maximum that is 525 MiB × 9,987 parts.
+ */
+export function planParts(size: number): PartPlan {
+  if (!Number.isSafeInteger(size) || size <= 0 || size > S3_OBJECT_MAX_BYTES)
+    throw new RangeError(`not a multipart upload size: ${size}`);
+  const fitted = Math.ceil(Math.ceil(size / MAX_PARTS) / MIB) * MIB;
+  const partSize = Math.max(MIN_PART_BYTES, fitted);
+  return { partSize, partCount: Math.ceil(size / partSize) };
+}
+
+/** Length of part `partNumber` (1-based) of a file of `size` bytes under `plan`. */
+export function partLength(size: number, plan: PartPlan, partNumber: number): number {
+  return partNumber < plan.partCount ? plan.partSize : size - plan.partSize * (plan.partCount - 1);
+}
+
+/**
+ * The handle clients send back: `m1.{size}.{S3 UploadId}`. It carries the declared size so each
+ * step can sign exact part lengths with no server-side state. It grants nothing by itself: every
+ * step re-checks the file id's folder against the viewer, and S3 binds the upload id to the key,
+ * so a handle is only ever used with the key it was started for. A client that edits the size
+ * changes only the part lengths of its own upload, and completion then checks the object's real
+ * size against it.
+ */
+const HANDLE_RE = /^m1\.([1-9]\d{0,15})\.([\x21-\x7e]{1,1024})$/;
+
+export function encodeUploadHandle(size: number, s3UploadId: string): string {
+  const handle = `m1.${size}.${s3UploadId}`;
+  if (!HANDLE_RE.test(handle)) throw new Error("S3 returned an upload id this API cannot carry");
+  return handle;
+}
+
+export function decodeUploadHandle(handle: string): { size: number; s3UploadId: string } | null {
+  const m = HANDLE_RE.exec(handle);
+  if (!m) return null;
+  const size = Number(m[1]);
+  if (!Number.isSafeInteger(size) || size > S3_OBJECT_MAX_BYTES) return null;
+  return { size, s3UploadId: m[2] as string };
+}
+
+/** S3 part ETags are the part's MD5 in hex, quoted in the header; quotes optional here. */
+const ETAG_RE = /^"?([0-9a-fA-F]{32})"?$/;
+
+export interface StartedUpload {
+  fileId: string;
+  uploadId: string;
+  partSize: number;
+  partCount: number;
+  expiresAt: Date;
+}
+
+export interface SignedPart {
+  partNumber: number;
+  size: number;
+  url: string;
+  headers: { name: string; value: string }[];
+  expiresAt: Date;
+}
+
+/** One upload in progress as a step sees it, after every check. */
+interface UploadRef {
+  readonly parsed: ParsedKey;
+  readonly s3UploadId: string;
+  readonly size: number;
+  readonly plan: PartPlan;
+  readonly expiresAt: Date;
+}
+
+const CHECKSUM_REFUSED =
+  "'checksumSha256' is for single uploads (requestUpload): S3 checks SHA-256 per part for " +
+  "multipart uploads, never for the whole object. Leave it out here, or verify the file after download";
+
+/**
+ * Multipart uploads, for files above the single-PUT limit or uploads that must survive a dropped
+ * connection: start (same checks as requestUpload), sign part URLs in batches, list what S3
+ * holds (to resume), complete with the parts' ETags, or abort. The bytes go straight to S3.
+ */
+export class MultipartService {
+  constructor(
+    private readonly store: S3Store,
+    private readonly files: FileService,
+    private readonly settings: MultipartSettings,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async start(viewer: Viewer, input: UploadRequest, log: Logger): Promise<StartedUpload> {
+    const target = await this.files.resolveUploadTarget(viewer, input, {
+      maxBytes: Math.min(this.settings.multipartMaxBytes, S3_OBJECT_MAX_BYTES),
+      tooLarge: (max) => `'size' is above ${max} bytes, the most one multipart upload may assemble`,
+      refuseChecksum: CHECKSUM_REFUSED,
+    });
+    const plan = planParts(target.size);
+    const parsed = parseKey(target.key) as ParsedKey;
+    const s3UploadId = await this.store.createMultipartUpload({
+      key: target.key,
+      contentType: target.contentType,
+      metadata: target.metadata,
+    });
+    const fileId = fileIdOf(target.key);
+    log.info("audit", {
+      audit: true,
+      action: "startMultipartUpload",
+      target: fileId,
+      scope: target.scope,
+      customerId: target.customerId,
+      size: target.size,
+      partCount: plan.partCount,
+      outcome: "ok",
+    });
+    return {
+      fileId,
+      uploadId: encodeUploadHandle(target.size, s3UploadId),
+      partSize: plan.partSize,
+      partCount: plan.partCount,
+      expiresAt: this.expiryOf(parsed) as Date,
+    };
+  }
+
+  async sign(
+    viewer: Viewer | null,
+    fileId: string,
+    uploadId: string,
+    partNumbers: readonly number[],
+  ): Promise<SignedPart[]> {
+    const ref = this.resolve(viewer, fileId, uploadId);
+    this.refuseExpired(ref);
+    if (partNumbers.length === 0 || partNumbers.length > MAX_SIGN_BATCH)
+      throw new BadUserInputError(
+        `Ask for 1 to ${MAX_SIGN_BATCH} part numbers per call`,
+        "partNumbers",
+      );
+    const seen = new Set<number>();
+    for (const n of partNumbers) {
+      if (!Number.isInteger(n) || n < 1 || n > ref.plan.partCount)
+        throw new BadUserInputError(
+          `Part number ${n} is outside 1..${ref.plan.partCount}, the parts of this upload`,
+          "partNumbers",
+        );
+      if (seen.has(n))
+        throw new BadUserInputError(`Part number ${n} is asked for twice`, "partNumbers");
+      seen.add(n);
+    }
+    const now = this.now();
+    const left = Math.floor((ref.expiresAt.getTime() - now) / 1000);
+    const expiresIn = Math.max(1, Math.min(this.settings.uploadUrlTtlSeconds, left));
+    const expiresAt = new Date(now + expiresIn * 1000);
+    return Promise.all(
+      partNumbers.map(async (partNumber) => {
+        const size = partLength(ref.size, ref.plan, partNumber);
+        const url = await this.store.presignUploadPart({
+          key: ref.parsed.key,
+          uploadId: ref.s3UploadId,
+          partNumber,
+          contentLength: size,
+          expiresIn,
+        });
+        return { partNumber, size, url, headers: [], expiresAt };
+      }),
+    );
+  }
+
+  /** The parts S3 holds so far (to resume after a dropped connection or a reload). */
+  async listParts(viewer: Viewer | null, fileId: string, uploadId: string): Promise<StoredPart[]> {
+    const ref = this.resolve(viewer, fileId, uploadId);
+    try {
+      return await this.store.listParts(ref.parsed.key, ref.s3UploadId);
+    } catch (err) {
+      mapS3Error(err);
+    }
+  }
+
+  async complete(
+    viewer: Viewer | null,
+    fileId: string,
+    uploadId: string,
+    parts: readonly { partNumber: number; etag: string }[],
+    log: Logger,
+  ): Promise<FileRecord> {
+    const ref = this.resolve(viewer, fileId, uploadId);
+    this.refuseExpired(ref);
+    const { partCount } = ref.plan;
+    if (parts.length !== partCount)
+      throw new BadUserInputError(
+        `This upload has ${partCount} part${partCount === 1 ? "" : "s"}; send every one, with its ETag (got ${parts.length})`,
+        "parts",
+      );
+    const byNumber = new Map<number, string>();
+    for (const p of parts) {
+      if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > partCount)
+        throw new BadUserInputError(
+          `Part number ${p.partNumber} is outside 1..${partCount}, the parts of this upload`,
+          "parts",
+        );
+      if (byNumber.has(p.partNumber))
+        throw new BadUserInputError(`Part number ${p.partNumber} is listed twice`, "parts");
+      const m = ETAG_RE.exec(p.etag.trim());
+      if (!m)
+        throw new BadUserInputError(
+          `The ETag of part ${p.partNumber} is not the ETag header S3 returned for it (32 hex digits)`,
+          "parts",
+        );
+      byNumber.set(p.partNumber, `"${(m[1] as string).toLowerCase()}"`);
+    }
+    const ordered = [...byNumber.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([partNumber, etag]) => ({ partNumber, etag }));
+    const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
+      log.info("audit", {
+        audit: true,
+        action: "completeMultipartUpload",
+        target: fileId,
+        outcome,
+        ...extra,
+      });
+    try {
+      await this.store.completeMultipartUpload(ref.parsed.key, ref.s3UploadId, ordered);
+    } catch (err) {
+      audit("refused", { reason: awsErrorName(err) ?? "error" });
+      mapS3Error(err);
+    }
+    const head = await this.store.head(ref.parsed.key);
+    if (!head) throw new Error(`object missing right after CompleteMultipartUpload: ${fileId}`);
+    // Each part URL signs its exact length, so only a client that edited the upload handle can
+    // get here with another size. The object is not kept under a size it was not declared with.
+    if (head.size !== ref.size) {
+      await this.store.delete(ref.parsed.key);
+      audit("size_mismatch", { declared: ref.size, actual: head.size });
+      throw new BadUserInputError(
+        `The parts add up to ${head.size} bytes, not the ${ref.size} declared; the file was discarded`,
+        "parts",
+      );
+    }
+    audit("ok", { size: head.size, partCount });
+    return toFileRecord(ref.parsed, head.size, head.lastModified);
+  }
+
+  async abort(
+    viewer: Viewer | null,
+    fileId: string,
+    uploadId: string,
+    log: Logger,
+  ): Promise<boolean> {
+    const ref = this.resolve(viewer, fileId, uploadId);
+    try {
+      await this.store.abortMultipartUpload(ref.parsed.key, ref.s3UploadId);
+    } catch (err) {
+      log.info("audit", {
+        audit: true,
+        action: "abortMultipartUpload",
+        target: fileId,
+        outcome: "refused",
+        reason: awsErrorName(err) ?? "error",
+      });
+      mapS3Error(err);
+    }
+    log.info("audit", {
+      audit: true,
+      action: "abortMultipartUpload",
+      target: fileId,
+      outcome: "ok",
+    });
+    return true;
+  }
+
+  /**
+   * Every step starts here. The file id and upload id come from the client: the id must name a
+   * key the API builds (`{folder}/{stamp}/{name}`) in a folder the viewer may write, and the
+   * upload id is only ever sent to S3 together with that key — S3 ties upload ids to keys, so
+   * another customer's upload id fails there (NoSuchUpload → NOT_FOUND).
+   */
+  private resolve(viewer: Viewer | null, fileId: string, uploadId: string): UploadRef {
+    if (!viewer) throw new UnauthenticatedError();
+    const parsed = keyOfFileId(fileId);
+    if (!parsed) throw new BadUserInputError("'fileId' is not a file id", "fileId");
+    if (!canWrite(viewer, parsed))
+      throw new ForbiddenError("Customers upload into their own folder only");
+    const expiresAt = this.expiryOf(parsed);
+    if (!expiresAt)
+      throw new BadUserInputError(
+        "'fileId' does not name a file being uploaded (use the fileId startMultipartUpload returned)",
+        "fileId",
+      );
+    const handle = decodeUploadHandle(uploadId);
+    if (!handle || handle.size > this.settings.multipartMaxBytes)
+      throw new BadUserInputError(
+        "'uploadId' is not an upload id startMultipartUpload returned",
+        "uploadId",
+      );
+    return {
+      parsed,
+      s3UploadId: handle.s3UploadId,
+      size: handle.size,
+      plan: planParts(handle.size),
+      expiresAt,
+    };
+  }
+
+  /** Start time (from the key's stamp) + the window; null for keys the API did not build. */
+  private expiryOf(parsed: ParsedKey): Date | null {
+    const rest = parsed.key.slice(parsed.prefix.length).split("/");
+    if (rest.length !== 2) return null;
+    const started = stampTime(rest[0] as string);
+    return started === null
+      ? null
+      : new Date(started + this.settings.multipartWindowSeconds * 1000);
+  }
+
+  private refuseExpired(ref: UploadRef): void {
+    if (this.now() >= ref.expiresAt.getTime())
+      throw new BadUserInputError(
+        `This upload expired at ${ref.expiresAt.toISOString()}; start a new one`,
+        "uploadId",
+      );
+  }
+}
+
+/** S3's answers about an upload, in the API's public codes; anything else passes on. */
+function mapS3Error(err: unknown): never {
+  switch (awsErrorName(err)) {
+    case "NoSuchUpload":
+      throw new NotFoundError(
+        "No upload in progress with this id for this file: it was completed, aborted or has expired",
+      );
+    case "InvalidPart":
+      throw new BadUserInputError(
+        "A part is missing or its ETag does not match what S3 holds: upload the missing parts " +
+          "(uploadedParts lists what S3 has) and send the ETags S3 returned",
+        "parts",
+      );
+    case "InvalidPartOrder":
+      throw new BadUserInputError("Parts must be listed in ascending order", "parts");
+    case "EntityTooSmall":
+      throw new BadUserInputError(
+        "A part other than the last is smaller than 5 MiB: upload each part with exactly the size signed for it",
+        "parts",
+      );
+    default:
+      throw err;
+  }
+}

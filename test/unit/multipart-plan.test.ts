@@ -1,0 +1,78 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  MAX_PARTS,
+  MAX_PART_BYTES,
+  MIB,
+  MIN_PART_BYTES,
+  decodeUploadHandle,
+  encodeUploadHandle,
+  partLength,
+  planParts,
+} from "../../src/files/multipart.service.js";
+
+const TIB = 1024 ** 4;
+
+describe("multipart part plan: >= 5 MiB parts, <= 10,000 parts, <= 5 TiB", () => {
+  it("uses 5 MiB parts while they fit in 10,000 parts", () => {
+    expect(planParts(1)).toEqual({ partSize: 5 * MIB, partCount: 1 });
+    expect(planParts(5 * MIB)).toEqual({ partSize: 5 * MIB, partCount: 1 });
+    expect(planParts(5 * MIB + 1)).toEqual({ partSize: 5 * MIB, partCount: 2 });
+    expect(planParts(50 * MIB)).toEqual({ partSize: 5 * MIB, partCount: 10 });
+    expect(planParts(MAX_PARTS * 5 * MIB)).toEqual({ partSize: 5 * MIB, partCount: 10_000 });
+  });
+
+  it("grows the part size by whole MiB above 50,000 MiB", () => {
+    expect(planParts(MAX_PARTS * 5 * MIB + 1)).toEqual({ partSize: 6 * MIB, partCount: 8334 });
+    expect(planParts(5 * TIB)).toEqual({ partSize: 525 * MIB, partCount: 9987 });
+  });
+
+  it("holds the S3 limits for any size up to 5 TiB", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 * TIB }), (size) => {
+        const plan = planParts(size);
+        expect(plan.partSize).toBeGreaterThanOrEqual(MIN_PART_BYTES);
+        expect(plan.partSize).toBeLessThanOrEqual(MAX_PART_BYTES);
+        expect(plan.partSize % MIB).toBe(0);
+        expect(plan.partCount).toBeGreaterThanOrEqual(1);
+        expect(plan.partCount).toBeLessThanOrEqual(MAX_PARTS);
+        const last = partLength(size, plan, plan.partCount);
+        expect(last).toBeGreaterThan(0);
+        expect(last).toBeLessThanOrEqual(plan.partSize);
+        expect(plan.partSize * (plan.partCount - 1) + last).toBe(size);
+        if (plan.partCount > 1) expect(partLength(size, plan, 1)).toBe(plan.partSize);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("refuses sizes S3 cannot store as one object", () => {
+    for (const size of [0, -1, 1.5, 5 * TIB + 1, Number.NaN])
+      expect(() => planParts(size)).toThrow(RangeError);
+  });
+});
+
+describe("multipart upload handle", () => {
+  it("round-trips the size and S3's upload id", () => {
+    const id = "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA--.x_y";
+    const h = encodeUploadHandle(52_428_800, id);
+    expect(h).toBe(`m1.52428800.${id}`);
+    expect(decodeUploadHandle(h)).toEqual({ size: 52_428_800, s3UploadId: id });
+  });
+
+  it("refuses anything else", () => {
+    for (const h of [
+      "",
+      "abc",
+      "m1.0.abc",
+      "m1.01.abc",
+      "m1.12.",
+      "m1.12.a b",
+      "m2.12.abc",
+      `m1.${5 * TIB + 1}.abc`,
+      `m1.12.${"a".repeat(1025)}`,
+      "m1.12.ab\u00e9",
+    ])
+      expect(decodeUploadHandle(h)).toBeNull();
+  });
+});
