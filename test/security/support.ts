@@ -53,3 +53,24 @@ export function failAwsCalls(
   );
   return { stop: () => stackOf(client).remove(name) };
 }
+
+/**
+ * Answers the named commands of `client` with `answer(input)` instead of sending them (SDK-level
+ * stand-in for operations the local emulator lacks). `stop()` removes it.
+ */
+export function stubAwsCommands(
+  client: AwsClients["s3"] | AwsClients["cognito"],
+  answers: Record<string, (input: Record<string, unknown>) => Record<string, unknown>>,
+): { stop(): void } {
+  const name = `stubAwsCommands${++seq}`;
+  stackOf(client).add(
+    (next, context) => (args) => {
+      const answer = answers[String(context.commandName)];
+      if (!answer) return next(args);
+      const output = { ...answer(args.input as Record<string, unknown>), $metadata: {} };
+      return Promise.resolve({ output, response: {} }) as ReturnType<typeof next>;
+    },
+    { step: "initialize", name },
+  );
+  return { stop: () => stackOf(client).remove(name) };
+}

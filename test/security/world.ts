@@ -1,0 +1,182 @@
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminDisableUserCommand,
+  AdminSetUserPasswordCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { randomBytes } from "node:crypto";
+import { ADMINS_GROUP, CUSTOMERS_GROUP, generatePassword } from "../../src/auth/admins.js";
+import { CUSTOMER_ID_ATTRIBUTE } from "../../src/aws/cognito-users.js";
+import { buildKey, fileIdOf } from "../../src/files/keys.js";
+import { createLocalCognitoClient } from "../../src/local/stack.js";
+import type { TestApp } from "../helpers/app.js";
+
+/** Who acts. "customerOther" is a customer acting on another customer's resources. */
+export const ACTORS = [
+  "anonymous",
+  "admin",
+  "customerSelf",
+  "customerOther",
+  "disabled",
+  "noGroup",
+  "bothGroups",
+] as const;
+export type Actor = (typeof ACTORS)[number];
+
+export interface Account {
+  readonly username: string;
+  readonly email: string;
+  readonly password: string;
+}
+export interface CustomerAccount extends Account {
+  readonly id: string;
+  /** A file in the customer's own folder. */
+  readonly fileId: string;
+}
+
+/** Users, tokens and files the security suites act with, made once per test stack. */
+export interface World {
+  readonly t: TestApp;
+  readonly cognito: CognitoIdentityProviderClient;
+  readonly tag: string;
+  readonly acme: CustomerAccount;
+  readonly globex: CustomerAccount;
+  /** A customer whose account was disabled after it signed in (its token still verifies). */
+  readonly disabled: CustomerAccount;
+  /** Signed in, in neither group. */
+  readonly noGroup: Account;
+  /** In Admins and Customers (with a customer id of its own): Admins wins. */
+  readonly bothGroups: Account;
+  /** An enabled account only ever used to sign in with. */
+  readonly probe: Account;
+  readonly generalFileId: string;
+  readonly tokens: Readonly<Record<Actor, string | undefined>>;
+  /** The customer whose resources an actor's request targets. */
+  target(actor: Actor): CustomerAccount;
+  /** A fresh file in this customer's folder (or general/ when null); returns its id. */
+  putFile(customerId: string | null, name?: string): Promise<string>;
+  /** A user made straight in Cognito with a permanent password. */
+  makeUser(o: { groups: string[]; customerId?: string; invited?: boolean }): Promise<Account>;
+  /** A fresh customer made through the API (createCustomer); not signed in. */
+  makeCustomer(): Promise<{ id: string; email: string; temporaryPassword: string }>;
+}
+
+const seq = { n: 0 };
+const unique = (tag: string) => `${tag}-${++seq.n}-${randomBytes(3).toString("hex")}`;
+
+export async function makeWorld(t: TestApp): Promise<World> {
+  const cognito = createLocalCognitoClient(t.stack);
+  const poolId = t.stack.cognito.userPoolId;
+  const bucket = t.stack.s3.bucket;
+  const tag = randomBytes(3).toString("hex");
+  const admin = await t.adminToken();
+
+  const putFile = async (customerId: string | null, name = "report.pdf"): Promise<string> => {
+    const key = buildKey(customerId ? "CUSTOMER" : "GENERAL", customerId, name);
+    await t.app.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: "hello",
+        ContentType: "application/pdf",
+        Metadata: { "uploaded-by": "admin%40example.test" },
+      }),
+    );
+    return fileIdOf(key);
+  };
+
+  const makeCustomer: World["makeCustomer"] = async () => {
+    const id = unique(`c${tag}`);
+    const email = `${id}@example.test`;
+    const r = await t.exec<{ createCustomer: { temporaryPassword: string } }>(
+      `mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { temporaryPassword } }`,
+      { in: { id, email, name: `Customer ${id}` } },
+      admin,
+    );
+    if (!r.data?.createCustomer) throw new Error(`createCustomer failed: ${JSON.stringify(r)}`);
+    return { id, email, temporaryPassword: r.data.createCustomer.temporaryPassword };
+  };
+
+  const customer = async (): Promise<CustomerAccount & { token: string }> => {
+    const c = await makeCustomer();
+    const password = generatePassword();
+    const token = await t.signIn(c.email, c.temporaryPassword, password);
+    const fileId = await putFile(c.id);
+    return { id: c.id, username: c.id, email: c.email, password, fileId, token };
+  };
+
+  const makeUser: World["makeUser"] = async (o) => {
+    const username = unique(`u${tag}`);
+    const email = `${username}@example.test`;
+    const password = generatePassword();
+    await cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId: poolId,
+        Username: username,
+        MessageAction: "SUPPRESS",
+        TemporaryPassword: password,
+        UserAttributes: [
+          { Name: "email", Value: email },
+          { Name: "email_verified", Value: "true" },
+          ...(o.customerId ? [{ Name: CUSTOMER_ID_ATTRIBUTE, Value: o.customerId }] : []),
+        ],
+      }),
+    );
+    if (!o.invited)
+      await cognito.send(
+        new AdminSetUserPasswordCommand({
+          UserPoolId: poolId,
+          Username: username,
+          Password: password,
+          Permanent: true,
+        }),
+      );
+    for (const g of o.groups)
+      await cognito.send(
+        new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: username, GroupName: g }),
+      );
+    return { username, email, password };
+  };
+
+  const [acme, globex, disabled] = [await customer(), await customer(), await customer()];
+  // Disabled after signing in, before its token is ever used (nothing cached yet).
+  await cognito.send(new AdminDisableUserCommand({ UserPoolId: poolId, Username: disabled.id }));
+  const noGroup = await makeUser({ groups: [] });
+  const bothGroups = await makeUser({
+    groups: [CUSTOMERS_GROUP, ADMINS_GROUP],
+    customerId: unique(`b${tag}`),
+  });
+  const probe = await makeUser({ groups: [] });
+  const generalFileId = await putFile(null, "general.pdf");
+
+  const tokens: Record<Actor, string | undefined> = {
+    anonymous: undefined,
+    admin,
+    customerSelf: acme.token,
+    customerOther: acme.token,
+    disabled: disabled.token,
+    noGroup: await t.signIn(noGroup.email, noGroup.password),
+    bothGroups: await t.signIn(bothGroups.email, bothGroups.password),
+  };
+
+  return {
+    t,
+    cognito,
+    tag,
+    acme,
+    globex,
+    disabled,
+    noGroup,
+    bothGroups,
+    probe,
+    generalFileId,
+    tokens,
+    target: (actor) =>
+      actor === "customerOther" ? globex : actor === "disabled" ? disabled : acme,
+    putFile,
+    makeUser,
+    makeCustomer,
+  };
+}
