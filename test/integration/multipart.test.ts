@@ -353,6 +353,13 @@ describe("multipart uploads: presigned parts, completion, authorization (s3rver)
     ])
       expect(await bad(COMPLETE, { f: up.fileId, u: up.uploadId, p })).toEqual(["BAD_USER_INPUT"]);
 
+    // The largest completion (10,000 parts) fits the HTTP body and query limits.
+    const many = Array.from({ length: 10_000 }, (_, i) => ({ partNumber: i + 1, etag }));
+    const huge = await t.http(COMPLETE, { f: up.fileId, u: up.uploadId, p: many }, alice);
+    expect(huge.status).toBe(200);
+    expect(codes(huge.body)).toEqual(["BAD_USER_INPUT"]);
+    expect(huge.body.errors![0]!.message).toMatch(/has 3 parts.*got 10000/);
+
     const input = { filename: "s.bin", contentType: "application/octet-stream", size: 10 };
     const checksum = createHash("sha256").update("x").digest("base64");
     const refused = await t.exec(START, { input: { ...input, checksumSha256: checksum } }, alice);

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ConfigError, readConfig } from "../../src/config.js";
 import {
   MAX_PARTS,
   MAX_PART_BYTES,
@@ -74,5 +75,32 @@ describe("multipart upload handle", () => {
       "m1.12.ab\u00e9",
     ])
       expect(decodeUploadHandle(h)).toBeNull();
+  });
+});
+
+describe("multipart configuration", () => {
+  it("defaults to S3's 5 TiB and a 7-day window", () => {
+    const c = readConfig({}, "/srv/app");
+    expect(c.multipartMaxBytes).toBe(5 * TIB);
+    expect(c.multipartWindowSeconds).toBe(7 * 24 * 3600);
+    const set = readConfig(
+      { MULTIPART_MAX_BYTES: String(100 * 1024 ** 3), MULTIPART_WINDOW_SECONDS: "86400" },
+      "/srv/app",
+    );
+    expect(set.multipartMaxBytes).toBe(100 * 1024 ** 3);
+    expect(set.multipartWindowSeconds).toBe(86400);
+  });
+
+  it("refuses values beyond S3's limits, naming the key", () => {
+    for (const env of [
+      { MULTIPART_MAX_BYTES: String(5 * TIB + 1) },
+      { MULTIPART_MAX_BYTES: "0" },
+      { MULTIPART_WINDOW_SECONDS: "60" },
+      { MULTIPART_WINDOW_SECONDS: "1.5" },
+    ]) {
+      const key = Object.keys(env)[0] as string;
+      expect(() => readConfig(env, "/srv/app")).toThrow(ConfigError);
+      expect(() => readConfig(env, "/srv/app")).toThrow(new RegExp(key));
+    }
   });
 });
