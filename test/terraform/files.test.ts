@@ -1,0 +1,217 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { formatProblems } from "./hcl-format";
+import { evaluateCondition } from "./hcl-condition";
+import {
+  TERRAFORM_DIR,
+  allStrings,
+  block,
+  blocks,
+  isObject,
+  listTfFiles,
+  parseHcl,
+  str,
+  terraform,
+} from "./terraform-config";
+
+const read = (name: string) => readFileSync(path.join(TERRAFORM_DIR, name), "utf8");
+
+describe("terraform/ files", () => {
+  it("has the expected files", () => {
+    for (const f of [
+      "versions.tf",
+      "providers.tf",
+      "locals.tf",
+      "variables.tf",
+      "outputs.tf",
+      "cognito.tf",
+      "s3.tf",
+      "iam.tf",
+      "api.tf",
+      "README.md",
+      "terraform.tfvars.example",
+      ".gitignore",
+    ])
+      expect(existsSync(path.join(TERRAFORM_DIR, f)), f).toBe(true);
+  });
+
+  it("parses every .tf file with hcl2json", async () => {
+    const cfg = await terraform();
+    expect(cfg.files.map((f) => f.name)).toEqual(listTfFiles());
+    expect(cfg.files.length).toBeGreaterThanOrEqual(9);
+    for (const f of cfg.files) expect(Object.keys(f.json).length, f.name).toBeGreaterThan(0);
+  });
+
+  it("the parser rejects invalid HCL (so a broken file fails the suite)", async () => {
+    await expect(parseHcl("broken.tf", 'resource "a" "b" {\n  x = \n')).rejects.toThrow();
+  });
+
+  it("every .tf file is laid out as `terraform fmt` would", async () => {
+    const cfg = await terraform();
+    expect(cfg.files.flatMap((f) => formatProblems(f.name, f.text))).toEqual([]);
+  });
+
+  it("the layout check catches misalignment, bad indentation, tabs and trailing spaces", () => {
+    const good = [
+      'resource "x" "y" {',
+      "  a   = 1",
+      "  bcd = 2",
+      "  list = [",
+      '    "q",',
+      "  ]",
+      "  cond = alltrue([",
+      "    true,",
+      "  ])",
+      "  v = <<-EOT",
+      "    text = here",
+      "  EOT",
+      "}",
+      "",
+    ].join("\n");
+    expect(formatProblems("good.tf", good)).toEqual([]);
+    const bad = [
+      'resource "x" "y" {',
+      "  a = 1",
+      "  bcd = 2",
+      "   e  = 3",
+      "\tf = 4 ",
+      "}",
+      "",
+    ].join("\n");
+    const problems = formatProblems("bad.tf", bad);
+    expect(problems).toContain('bad.tf:2: "=" at column 5, expected 7 (align the run)');
+    expect(problems).toContain("bad.tf:4: indented 3 spaces, expected 2");
+    expect(problems.some((p) => p.startsWith("bad.tf:5: tab"))).toBe(true);
+    expect(problems).toContain("bad.tf:5: trailing whitespace");
+    expect(formatProblems("nl.tf", "x = 1")).toEqual(["nl.tf: must end with exactly one newline"]);
+  });
+
+  it("hard-codes no ARNs, account ids or access keys", async () => {
+    const cfg = await terraform();
+    for (const f of cfg.files) {
+      const values = allStrings(f.json);
+      expect(
+        values.filter((v) => /arn:aws[a-z-]*:/.test(v)),
+        f.name,
+      ).toEqual([]);
+      expect(
+        values.filter((v) => /(^|[^\d])\d{12}([^\d]|$)/.test(v)),
+        f.name,
+      ).toEqual([]);
+      expect(/AKIA[0-9A-Z]{16}/.test(f.text), f.name).toBe(false);
+    }
+  });
+});
+
+describe("versions and providers", () => {
+  it("requires Terraform >= 1.6 and below 2", async () => {
+    const cfg = await terraform();
+    expect(cfg.terraformBlocks).toHaveLength(1);
+    const tf = cfg.terraformBlocks[0] ?? {};
+    const required = str(tf, "required_version");
+    const min = /^>=\s*1\.(\d+)/.exec(required);
+    expect(min, required).not.toBeNull();
+    expect(Number(min?.[1])).toBeGreaterThanOrEqual(6);
+    expect(required).toMatch(/<\s*2\.0/);
+  });
+
+  it("pins the AWS provider to one major version and needs no other provider", async () => {
+    const cfg = await terraform();
+    const tf = cfg.terraformBlocks[0] ?? {};
+    const providers = block(tf, "required_providers");
+    expect(Object.keys(providers)).toEqual(["aws"]);
+    const aws = providers.aws;
+    expect(isObject(aws)).toBe(true);
+    if (!isObject(aws)) return;
+    expect(aws.source).toBe("hashicorp/aws");
+    const version = String(aws.version);
+    // "~> 6.0" (6.x) or an exact/fully bounded constraint; never an open ">= x".
+    expect(version).toMatch(
+      /^(~>\s*6\.\d+(\.\d+)?|=?\s*6\.\d+\.\d+|>=\s*6\.\d+(\.\d+)?,\s*<\s*7\.0(\.0)?)$/,
+    );
+  });
+
+  it("has no active backend (local state out of the box) but documents an S3 backend with use_lockfile", async () => {
+    const cfg = await terraform();
+    expect(cfg.terraformBlocks[0]?.backend).toBeUndefined();
+    const text = read("versions.tf");
+    const commented = text
+      .split("\n")
+      .filter((l) => /^\s*#/.test(l))
+      .map((l) => l.replace(/^\s*#\s?/, ""))
+      .join("\n");
+    expect(commented).toMatch(/backend "s3" \{/);
+    expect(commented).toMatch(/use_lockfile\s*=\s*true/);
+    expect(commented).toMatch(/encrypt\s*=\s*true/);
+  });
+
+  it("configures the aws provider from var.aws_region with default tags", async () => {
+    const cfg = await terraform();
+    const aws = cfg.providers.get("aws") ?? [];
+    expect(aws).toHaveLength(1);
+    const p = aws[0] ?? {};
+    expect(p.region).toBe("${var.aws_region}");
+    const tags = str(block(p, "default_tags"), "tags");
+    for (const t of ["Project", "Environment", "ManagedBy"]) expect(tags).toContain(t);
+    expect(tags).toContain("var.tags");
+  });
+});
+
+describe("terraform.tfvars.example and .gitignore", () => {
+  it("the example sets every variable without a default, with values the validations accept", async () => {
+    const cfg = await terraform();
+    const example = await parseHcl("terraform.tfvars.example", read("terraform.tfvars.example"));
+    const required = [...cfg.variables].filter(([, v]) => !("default" in v)).map(([n]) => n);
+    expect(Object.keys(example).sort()).toEqual(required.sort());
+    for (const name of required) {
+      const v = cfg.variables.get(name) ?? {};
+      for (const val of blocks(v, "validation"))
+        expect(evaluateCondition(str(val, "condition"), name, example[name]), name).toBe(true);
+    }
+  });
+
+  it("keeps state, plans, provider caches and real tfvars out of git", () => {
+    const lines = read(".gitignore").split("\n");
+    for (const pattern of [".terraform/", "*.tfstate", "*.tfstate.*", "*.tfvars", "*.tfplan"])
+      expect(lines).toContain(pattern);
+    expect(lines).not.toContain(".terraform.lock.hcl");
+  });
+});
+
+describe("terraform/README.md", () => {
+  const readme = () => read("README.md");
+
+  it("walks through build, init and apply", () => {
+    const t = readme();
+    expect(t).toContain("npm run build:lambda");
+    expect(t).toContain("terraform init");
+    expect(t).toContain("terraform apply");
+    expect(t.indexOf("npm run build:lambda")).toBeLessThan(t.indexOf("terraform apply"));
+  });
+
+  it("bootstraps the first admin with create-admin and the outputs as environment", () => {
+    const t = readme();
+    expect(t).toContain("npm run create-admin -- --email you@example.com");
+    expect(t).toContain("terraform output -raw api_env");
+  });
+
+  it("points the React app at graphql_url, region and the client id", () => {
+    const t = readme();
+    for (const s of ["graphql_url", "region", "user_pool_client_id", "web_env"])
+      expect(t).toContain(s);
+  });
+
+  it("covers tear-down (deletion protection, versioned bucket), remote state and idle cost", () => {
+    const t = readme();
+    expect(t).toContain("terraform destroy");
+    expect(t).toContain("cognito_deletion_protection = false");
+    expect(t).toContain("bucket_force_destroy = true");
+    expect(t).toMatch(/version/i);
+    expect(t).toContain("use_lockfile");
+    expect(t).toMatch(/idle/i);
+    expect(t).toContain("https://aws.amazon.com/cognito/pricing/");
+    expect(t).toContain("https://aws.amazon.com/lambda/pricing/");
+    expect(t).toMatch(/as of writing/i);
+  });
+});
