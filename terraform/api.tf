@@ -64,6 +64,7 @@ resource "aws_lambda_function" "api" {
       USER_CACHE_TTL_SECONDS   = tostring(var.user_cache_ttl_seconds)
       UPLOAD_URL_TTL_SECONDS   = tostring(var.upload_url_ttl_seconds)
       DOWNLOAD_URL_TTL_SECONDS = tostring(var.download_url_ttl_seconds)
+      MULTIPART_WINDOW_SECONDS = tostring(var.multipart_abort_days * 86400)
       GRAPHQL_PLAYGROUND       = tostring(var.graphql_playground)
       GRAPHQL_INTROSPECTION    = tostring(var.graphql_introspection)
     }

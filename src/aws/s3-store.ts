@@ -130,7 +130,11 @@ export class S3Store {
       };
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (e.name === "NotFound" || e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404)
+      const status = e.$metadata?.httpStatusCode;
+      // S3 answers a missing key with 403 instead of 404 unless the caller may list the bucket
+      // unconditionally; the API's role may list only its two prefixes (terraform/iam.tf), and the
+      // keys asked for here are always inside them. So 403 on HEAD means "not there".
+      if (e.name === "NotFound" || e.name === "NoSuchKey" || status === 404 || status === 403)
         return null;
       rethrowAws(err);
     }

@@ -47,6 +47,8 @@ const API_ENV = {
   USER_CACHE_TTL_SECONDS: "${tostring(var.user_cache_ttl_seconds)}",
   UPLOAD_URL_TTL_SECONDS: "${tostring(var.upload_url_ttl_seconds)}",
   DOWNLOAD_URL_TTL_SECONDS: "${tostring(var.download_url_ttl_seconds)}",
+  // Multipart uploads may be finished as long as the bucket's lifecycle rule keeps them.
+  MULTIPART_WINDOW_SECONDS: "${tostring(var.multipart_abort_days * 86400)}",
   GRAPHQL_PLAYGROUND: "${tostring(var.graphql_playground)}",
   GRAPHQL_INTROSPECTION: "${tostring(var.graphql_introspection)}",
 };
