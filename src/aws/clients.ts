@@ -13,7 +13,8 @@ export interface AwsClients {
 
 /**
  * SDK clients with the settings every call needs:
- * - a timeout per attempt, so a dependency that hangs becomes SERVICE_UNAVAILABLE in bounded time;
+ * - a timeout per attempt, so a dependency that hangs becomes SERVICE_UNAVAILABLE in bounded time
+ *   (at most maxAttempts × timeoutMs plus backoff: S3 3 attempts, Cognito 4);
  * - the SDK's standard retry mode (exponential backoff with full jitter; throttling errors retried);
  * - S3 checksums only WHEN_REQUIRED: with the SDK default, presigned PUT URLs carry the CRC of an
  *   empty body and streamed uploads get aws-chunked framing (aws-sdk-js-v3 issues 6810/6994).
@@ -23,6 +24,9 @@ export function createAwsClients(b: Backends): AwsClients {
     new NodeHttpHandler({
       connectionTimeout: Math.min(b.timeoutMs, 3000),
       requestTimeout: b.timeoutMs,
+      // Without this, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes
+      // and the call waits for ever on a dependency that accepts the connection but never answers.
+      throwOnRequestTimeout: true,
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
     });

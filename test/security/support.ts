@@ -37,17 +37,21 @@ export function countAwsCalls(clients: Pick<AwsClients, "s3" | "cognito">): {
 }
 
 /**
- * Makes every command of `client` fail with `error` before it leaves the process (SDK-level
- * fault injection: no emulator can be told to answer with a chosen AWS error). `stop()` removes it.
+ * Makes attempts of `client`'s commands fail with the error `error()` returns (null lets the
+ * attempt through), before the request leaves the process: SDK-level fault injection, since no
+ * emulator can be told to answer with a chosen AWS error. It sits inside the SDK's retry loop, so
+ * it sees every attempt. `stop()` removes it.
  */
 export function failAwsCalls(
   client: AwsClients["s3"] | AwsClients["cognito"],
-  error: () => Error,
+  error: (commandName: string) => Error | null,
 ): { stop(): void } {
   const name = `failAwsCalls${++seq}`;
   stackOf(client).add(
-    () => () => {
-      throw error();
+    (next, context) => (args) => {
+      const err = error(String(context.commandName));
+      if (err) return Promise.reject(err);
+      return next(args);
     },
     { step: "finalizeRequest", name, priority: "low" },
   );
