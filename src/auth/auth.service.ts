@@ -8,8 +8,8 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { meetsPasswordPolicy } from "../config.js";
 import type { CognitoUsers } from "../aws/cognito-users.js";
-import { isUnavailable, rethrowAws } from "../aws/errors.js";
-import { BadUserInputError, ServiceUnavailableError, UnauthenticatedError } from "../errors.js";
+import { isUnavailable, rethrowAws, unavailable } from "../aws/errors.js";
+import { BadUserInputError, UnauthenticatedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { normaliseEmail } from "./email.js";
 
@@ -130,7 +130,7 @@ export class AuthService {
     try {
       return await fn();
     } catch (err) {
-      if (isUnavailable(err)) throw new ServiceUnavailableError();
+      if (isUnavailable(err)) throw unavailable(err);
       const name = (err as { name?: string }).name;
       switch (name) {
         case "NotAuthorizedException":

@@ -45,8 +45,18 @@ export function isUnavailable(err: unknown): boolean {
   return cause !== undefined && cause !== err && isUnavailable(cause);
 }
 
+/**
+ * SERVICE_UNAVAILABLE for a failed AWS call. Clients get the generic message; the SDK error stays
+ * on `cause` (not enumerable, never serialised into a response) for the log line.
+ */
+export function unavailable(cause: unknown): ServiceUnavailableError {
+  const e = new ServiceUnavailableError();
+  Object.defineProperty(e, "cause", { value: cause, enumerable: false });
+  return e;
+}
+
 /** Rethrows availability failures as SERVICE_UNAVAILABLE; anything else as it is (masked later). */
 export function rethrowAws(err: unknown): never {
-  if (isUnavailable(err)) throw new ServiceUnavailableError();
+  if (isUnavailable(err)) throw unavailable(err);
   throw err;
 }

@@ -56,10 +56,16 @@ export function formatError(
     const code = ruleCode(error);
     return { ...rest, extensions: code ? { ...ext, code } : ext };
   }
+  // The request id stays when the error already carries it (raised while building the context,
+  // before the logging plugin can add it): it is how a report is matched to the log line.
+  const requestId = formatted.extensions?.requestId;
   return {
     message: INTERNAL_MESSAGE,
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { code: "INTERNAL_SERVER_ERROR" },
+    extensions: {
+      code: "INTERNAL_SERVER_ERROR",
+      ...(typeof requestId === "string" ? { requestId } : {}),
+    },
   };
 }

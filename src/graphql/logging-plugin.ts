@@ -1,4 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { AppError } from "../errors.js";
 import type { Context } from "./context.js";
 import { isPublicError } from "./format-error.js";
 
@@ -17,6 +19,16 @@ export function loggingPlugin(): ApolloServerPlugin<Context> {
                 operation: operationName ?? undefined,
                 path: err.path?.join("."),
                 err: err.originalError ?? err,
+              });
+              continue;
+            }
+            // Public, but the client only sees the generic text: log what the dependency said.
+            const original = unwrapResolverError(err);
+            if (original instanceof AppError && original.code === "SERVICE_UNAVAILABLE") {
+              contextValue.log.warn("dependency unavailable", {
+                operation: operationName ?? undefined,
+                path: err.path?.join("."),
+                err: (original as { cause?: unknown }).cause ?? original,
               });
             }
           }

@@ -190,6 +190,11 @@ describe("faults: dependencies stop, hang and throttle; the API answers, reports
       const unseen = await post(ME, customerToken, "cognito stopped");
       expect(unseen.status).toBe(503);
       expectUnavailable(unseen, "first use of a token");
+      const id = String(unseen.body.errors![0]!.extensions!.requestId);
+      expect(
+        logs.some((l) => l.includes(id) && l.includes("dependency unavailable")),
+        "the log says why",
+      ).toBe(true);
       // S3-only operations keep working for a viewer already known.
       expect(codes((await post(FILES, admin)).body)).toEqual([]);
       await eventually("/readyz 503", async () => (await readyz()).status === 503);
