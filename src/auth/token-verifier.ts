@@ -46,12 +46,14 @@ function createJwtVerifier(o: TokenVerifierOptions) {
  * the pool's JWKS, issuer, expiry / not-before, token_use and client id. `alg: none`, HS256 and
  * other key types are refused by aws-jwt-verify itself.
  *
- * A small LRU keeps the claims of tokens already verified (keyed by the whole token string,
- * so a tampered token is never a hit); expiry is still checked on every use.
+ * A small LRU keeps the claims of tokens already verified; a hit needs the whole token string to
+ * be equal, so a tampered token is never a hit. Expiry is still checked on every use. The map is
+ * keyed by the token's last characters (part of the RS256 signature) rather than the whole token:
+ * hashing a fresh ~1 KB string on every request cost more than the rest of the lookup together.
  */
 export class TokenVerifier {
   private readonly verifier: JwtVerifierInstance;
-  private readonly cache = new Map<string, TokenClaims>();
+  private readonly cache = new Map<string, { token: string; claims: TokenClaims }>();
   private readonly cacheSize: number;
 
   constructor(options: TokenVerifierOptions) {
@@ -67,15 +69,17 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<TokenClaims> {
     const now = Date.now() / 1000;
-    const hit = this.cache.get(token);
-    if (hit) {
+    const key = cacheKey(token);
+    const entry = this.cache.get(key);
+    if (entry && entry.token === token) {
+      const hit = entry.claims;
       if (hit.exp > now) {
         // Refresh its LRU position.
-        this.cache.delete(token);
-        this.cache.set(token, hit);
+        this.cache.delete(key);
+        this.cache.set(key, entry);
         return hit;
       }
-      this.cache.delete(token);
+      this.cache.delete(key);
       throw new UnauthenticatedError("The token has expired; refresh it or sign in again");
     }
     let payload: JwtPayload;
@@ -89,9 +93,15 @@ export class TokenVerifier {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
-    this.cache.set(token, claims);
+    this.cache.delete(key);
+    this.cache.set(key, { token, claims });
     return claims;
   }
+}
+
+/** The LRU key of a token: its last 32 characters (signature bytes; equality is checked in full). */
+function cacheKey(token: string): string {
+  return token.length > 32 ? token.slice(-32) : token;
 }
 
 function toClaims(p: JwtPayload): TokenClaims {
