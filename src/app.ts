@@ -38,6 +38,7 @@ import type { Logger } from "./log.js";
 import { applyPermissions } from "./permissions/compile.js";
 import type { RuleTree } from "./permissions/compile.js";
 import { permissions } from "./permissions/index.js";
+import { loadPlayground } from "./playground/playground.js";
 
 /** The settings of Config the app uses (tests build it directly). */
 export type AppSettings = Pick<
@@ -182,8 +183,13 @@ export async function createApp(
       };
     } catch (err) {
       if (err instanceof AppError) {
+        if (err.code === "SERVICE_UNAVAILABLE")
+          log.warn("dependency unavailable", {
+            requestId,
+            err: (err as { cause?: unknown }).cause ?? err,
+          });
         const status = err.code === "UNAUTHENTICATED" ? 401 : 503;
-        throw new AppError(err.code, err.message, { http: { status } });
+        throw new AppError(err.code, err.message, { http: { status }, requestId });
       }
       log.error("context creation failed", { requestId, err });
       throw new GraphQLError("Internal server error", {
@@ -236,6 +242,8 @@ export async function createApp(
     bodyLimitBytes: settings.bodyLimitBytes,
     log,
     ready,
+    // The offline GraphiQL page at GET /graphql (browsers) and its files under /playground/.
+    ...(settings.playground ? loadPlayground() : {}),
   });
 
   let server: Server | undefined;
