@@ -1,0 +1,128 @@
+import { Agent, request } from "node:http";
+import { Worker } from "node:worker_threads";
+
+export interface HttpReply {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** A keep-alive client for one base URL (one connection: requests go one after another). */
+export function httpClient(baseUrl: string): {
+  post(path: string, body: string, headers?: Record<string, string>): Promise<HttpReply>;
+  close(): void;
+} {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const u = new URL(baseUrl);
+  return {
+    post(path, body, headers = {}) {
+      return new Promise((resolve, reject) => {
+        const req = request(
+          {
+            agent,
+            host: u.hostname,
+            port: u.port,
+            path,
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "content-length": Buffer.byteLength(body),
+              ...headers,
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                body: Buffer.concat(chunks).toString("utf8"),
+              }),
+            );
+            res.on("error", reject);
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/** A GraphQL POST body. */
+export function gql(query: string, variables?: Record<string, unknown>): string {
+  return JSON.stringify(variables ? { query, variables } : { query });
+}
+
+export interface LoadRequest {
+  readonly path: string;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
+export interface LoadResult {
+  readonly requests: number;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly seconds: number;
+  readonly perSecond: number;
+}
+
+// Runs in a worker thread, so the load generator has its own event loop (and, on two cores, its
+// own core) while the server under test runs on the main thread.
+const LOAD_WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const http = require("node:http");
+const { url, requests, connections, durationMs } = workerData;
+const u = new URL(url);
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+let count = 0, errors = 0, firstError, next = 0;
+const deadline = Date.now() + durationMs;
+const started = process.hrtime.bigint();
+function one(r) {
+  return new Promise((resolve) => {
+    const req = http.request({ agent, host: u.hostname, port: u.port, path: r.path, method: "POST",
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(r.body), ...r.headers } },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const body = Buffer.concat(chunks).toString("utf8");
+          if (res.statusCode !== 200 || body.includes('"errors"')) {
+            errors++;
+            if (!firstError) firstError = res.statusCode + " " + body.slice(0, 300);
+          }
+          count++;
+          resolve();
+        });
+      });
+    req.on("error", (e) => { errors++; count++; if (!firstError) firstError = String(e); resolve(); });
+    req.end(r.body);
+  });
+}
+async function loop() { while (Date.now() < deadline) await one(requests[next++ % requests.length]); }
+Promise.all(Array.from({ length: connections }, loop)).then(() => {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  agent.destroy();
+  parentPort.postMessage({ requests: count, errors, firstError, seconds, perSecond: count / seconds });
+});
+`;
+
+/** Sends the requests round-robin over `connections` keep-alive connections for `durationMs`. */
+export function load(
+  url: string,
+  requests: readonly LoadRequest[],
+  o: { connections: number; durationMs: number },
+): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(LOAD_WORKER, {
+      eval: true,
+      workerData: { url, requests, connections: o.connections, durationMs: o.durationMs },
+    });
+    w.once("message", (m: LoadResult) => {
+      resolve(m);
+      void w.terminate();
+    });
+    w.once("error", reject);
+  });
+}

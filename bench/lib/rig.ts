@@ -1,0 +1,221 @@
+import type { ApolloServer } from "@apollo/server";
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { RequestListener, Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { applyMiddleware } from "graphql-middleware";
+import { deny, shield } from "graphql-shield";
+import type { IRules } from "graphql-shield";
+import { buildExecutableSchema, createApollo } from "../../src/app.js";
+import type { ApiServices } from "../../src/app.js";
+import { CUSTOMERS_GROUP } from "../../src/auth/admins.js";
+import { AuthService } from "../../src/auth/auth.service.js";
+import type { Viewer } from "../../src/auth/viewer.js";
+import { CachedUsers } from "../../src/aws/cached-users.js";
+import type { UserRecord } from "../../src/aws/cognito-users.js";
+import type { ListedObject } from "../../src/aws/s3-store.js";
+import { CustomerService } from "../../src/customers/customer.service.js";
+import { FileService } from "../../src/files/file.service.js";
+import { buildKey } from "../../src/files/keys.js";
+import type { Context } from "../../src/graphql/context.js";
+import { createHttpHandler } from "../../src/http/server.js";
+import type { Logger } from "../../src/log.js";
+import { permissions } from "../../src/permissions/index.js";
+import { BENCH_SETTINGS, discardingLogger } from "./fixture.js";
+import type { Fixture, GqlReply } from "./fixture.js";
+import { MemoryCognitoUsers, MemoryS3Store } from "./memory-backends.js";
+
+/** An Apollo Server plus how its requests get a context. */
+export interface Target {
+  readonly name: string;
+  readonly apollo: ApolloServer<Context>;
+  /** Builds the context for a request carrying this Authorization header. */
+  readonly context: (req: {
+    authorization: string | undefined;
+    requestId?: string;
+  }) => Promise<Context>;
+}
+
+export interface Rig {
+  /** Services over in-memory S3 and Cognito (no emulator in the timing). */
+  readonly memory: { with: Target; without: Target; shield: Target };
+  /** The fixture's own services (local stack): the real app, and the same without the layer. */
+  readonly stack: { with: Target; without: Target };
+  /** Viewers resolved once from the real tokens (the "without" side injects them). */
+  readonly viewers: ReadonlyMap<string, Viewer>;
+  readonly memoryCustomers: number;
+  readonly memoryCognito: MemoryCognitoUsers;
+  exec(
+    t: Target,
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GqlReply>;
+  /** Starts an HTTP server with the API's own HTTP layer in front of the target. */
+  serve(t: Target): Promise<{ url: string; close(): Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+/** Users and files in memory: `customers` customers with `filesEach` files, plus the fixture's. */
+function memoryServices(
+  f: Fixture,
+  customers: number,
+  filesEach: number,
+  pageFiles: number,
+): ApiServices & { cognito: MemoryCognitoUsers } {
+  const now = Date.now();
+  const users: UserRecord[] = [];
+  const objects: ListedObject[] = [];
+  const base = now - 50_000_000;
+  for (let c = 0; c < customers; c++) {
+    const id = `mem-${String(c).padStart(4, "0")}`;
+    users.push({
+      username: id,
+      sub: randomUUID(),
+      email: `${id}@bench.test`,
+      emailVerified: true,
+      name: `Customer ${id}`,
+      enabled: true,
+      status: "CONFIRMED",
+      customerId: id,
+      createdAt: new Date(base),
+      updatedAt: new Date(base),
+    });
+    for (let i = 0; i < filesEach; i++)
+      objects.push({
+        key: buildKey("CUSTOMER", id, `invoice-${i}.pdf`, base + i * 1000),
+        size: 10_000 + i,
+        lastModified: new Date(base + i * 1000),
+      });
+  }
+  // The fixture's small customer (the 100-file page) and a few general files.
+  for (let i = 0; i < pageFiles; i++)
+    objects.push({
+      key: buildKey("CUSTOMER", f.small.id, `report-${i}.pdf`, base + i * 1000),
+      size: 20_000 + i,
+      lastModified: new Date(base + i * 1000),
+    });
+  for (let i = 0; i < 10; i++)
+    objects.push({
+      key: buildKey("GENERAL", null, `manual-${i}.pdf`, base - 1_000_000 + i),
+      size: 30_000,
+      lastModified: new Date(base - 1_000_000),
+    });
+  const cognito = new MemoryCognitoUsers(users, {
+    [CUSTOMERS_GROUP]: users.map((u) => u.username),
+  });
+  const cached = new CachedUsers(cognito, BENCH_SETTINGS.userCacheTtlSeconds);
+  const customersService = new CustomerService(cognito, cached);
+  const files = new FileService(
+    new MemoryS3Store(f.app.clients.s3, f.stack.s3.bucket, objects),
+    (id) => customersService.exists(id),
+    BENCH_SETTINGS,
+  );
+  const auth = new AuthService(f.app.clients.cognito, cognito, f.stack.cognito.clientId);
+  return { auth, customers: customersService, files, cognito };
+}
+
+export async function buildRig(
+  f: Fixture,
+  o: { memoryCustomers: number; filesEach: number; pageFiles: number },
+): Promise<Rig> {
+  const tokens = [f.adminToken, f.small.token, f.big.token];
+  const viewers = new Map<string, Viewer>();
+  for (const t of tokens) viewers.set(`Bearer ${t}`, await f.app.viewers.resolve(t));
+  const log: Logger = discardingLogger();
+  // "Without": no token verification, no rules; the viewer is looked up by header, not verified.
+  const injected = async (req: {
+    authorization: string | undefined;
+    requestId?: string;
+  }): Promise<Context> => ({
+    requestId: req.requestId ?? randomUUID(),
+    viewer: (req.authorization && viewers.get(req.authorization)) || null,
+    log,
+    scoped: new Map(),
+  });
+  const real = (req: { authorization: string | undefined; requestId?: string }) =>
+    f.app.context(req);
+
+  const mem = memoryServices(f, o.memoryCustomers, o.filesEach, o.pageFiles);
+  const started: ApolloServer<Context>[] = [];
+  const apollo = async (schema: Parameters<typeof createApollo>[0]) => {
+    const a = createApollo(schema, BENCH_SETTINGS);
+    await a.start();
+    started.push(a);
+    return a;
+  };
+  const shielded = applyMiddleware(
+    await buildExecutableSchema(mem, null),
+    shield(permissions as unknown as IRules, { fallbackRule: deny, allowExternalErrors: true }),
+  );
+  const memory = {
+    with: {
+      name: "with layer",
+      apollo: await apollo(await buildExecutableSchema(mem, permissions)),
+      context: real,
+    },
+    without: {
+      name: "without",
+      apollo: await apollo(await buildExecutableSchema(mem, null)),
+      context: injected,
+    },
+    shield: { name: "graphql-shield", apollo: await apollo(shielded), context: real },
+  };
+  const stack = {
+    with: { name: "with layer (the app)", apollo: f.app.apollo, context: real },
+    without: {
+      name: "without",
+      apollo: await apollo(await buildExecutableSchema(f.app.services, null)),
+      context: injected,
+    },
+  };
+  const servers: Server[] = [];
+  return {
+    memory,
+    stack,
+    viewers,
+    memoryCustomers: o.memoryCustomers,
+    memoryCognito: mem.cognito,
+    async exec(t, query, variables, token) {
+      const contextValue = await t.context({
+        authorization: token ? `Bearer ${token}` : undefined,
+      });
+      const res = await t.apollo.executeOperation(
+        { query, ...(variables ? { variables } : {}) },
+        { contextValue },
+      );
+      if (res.body.kind !== "single") throw new Error("incremental delivery not expected");
+      return res.body.singleResult as GqlReply;
+    },
+    async serve(t) {
+      const handler: RequestListener = createHttpHandler({
+        apollo: t.apollo,
+        context: (req) => t.context(req),
+        corsOrigins: BENCH_SETTINGS.corsOrigins,
+        bodyLimitBytes: BENCH_SETTINGS.bodyLimitBytes,
+        log,
+        ready: async () => ({ ok: true, checks: {} }),
+      });
+      const server = createServer(handler);
+      server.keepAliveTimeout = 65_000;
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as AddressInfo;
+      return {
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      };
+    },
+    async stop() {
+      for (const s of servers) {
+        s.closeAllConnections();
+        s.close();
+      }
+      for (const a of started) await a.stop();
+    },
+  };
+}
