@@ -101,7 +101,9 @@ export function createApollo(
     parseOptions: { maxTokens: MAX_TOKENS },
     plugins: [
       loggingPlugin(),
-      ...(settings.playground ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // Apollo's own landing page loads from a CDN; the offline playground (src/playground) is
+      // served by the HTTP layer instead, when the playground setting is on.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
 }
