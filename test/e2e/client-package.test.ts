@@ -1,0 +1,151 @@
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "../..");
+const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+
+/** The React snippet of the README: Apollo Client 4 with the generated documents. */
+export const REACT_APP = `import { ApolloClient, HttpLink, InMemoryCache } from "@apollo/client";
+import { SetContextLink } from "@apollo/client/link/context";
+import { ApolloProvider, useQuery } from "@apollo/client/react";
+import { FilesDocument } from "customer-file-portal/client";
+
+const auth = new SetContextLink(({ headers }) => {
+  const token = localStorage.getItem("accessToken");
+  return { headers: token ? { ...headers, authorization: \`Bearer \${token}\` } : headers };
+});
+const client = new ApolloClient({
+  link: auth.concat(new HttpLink({ uri: "http://localhost:4000/graphql" })),
+  cache: new InMemoryCache(),
+});
+
+function Files() {
+  const { data } = useQuery(FilesDocument, { variables: { first: 20 } });
+  return (
+    <ul>
+      {data?.files.edges.map(({ node }) => (
+        <li key={node.id}>
+          <a href={node.downloadUrl}>{node.name}</a> {node.size} bytes
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export const App = () => (
+  <ApolloProvider client={client}>
+    <Files />
+  </ApolloProvider>
+);
+`;
+
+/** Misuses the documents: the types must catch each one. */
+const WRONG = `import { useQuery } from "@apollo/client/react";
+import { FilesDocument } from "customer-file-portal/client";
+import type { FileQuery, FilesQuery } from "customer-file-portal/client";
+
+export function Wrong(files: FilesQuery, file: FileQuery) {
+  useQuery(FilesDocument, { variables: { first: "twenty" } });
+  return [files.files.edges[0]?.node.uploadedBy, file.file?.sizeInBytes];
+}
+`;
+
+/**
+ * The package as a React app gets it: `customer-file-portal/client` resolved through package.json
+ * "exports" from an installed copy (client compiled the way `npm run build` does), the README's
+ * snippet type-checked against it the way Vite/TypeScript apps resolve modules, and the module
+ * loaded by Node (require and import).
+ */
+describe("customer-file-portal/client as an installed package", () => {
+  let dir: string;
+  let tscOutput = "";
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "portal-client-"));
+    const pkg = path.join(dir, "node_modules", "customer-file-portal");
+    await mkdir(pkg, { recursive: true });
+    await cp(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
+    await run(process.execPath, [
+      TSC,
+      "-p",
+      path.join(ROOT, "tsconfig.client.json"),
+      "--outDir",
+      path.join(pkg, "dist", "client"),
+    ]);
+    // Everything else the app needs (Apollo Client, React types, graphql) from this project.
+    for (const entry of await readdir(path.join(ROOT, "node_modules"))) {
+      if (entry === ".bin" || entry.startsWith(".")) continue;
+      await symlink(path.join(ROOT, "node_modules", entry), path.join(dir, "node_modules", entry));
+    }
+    await writeFile(path.join(dir, "app.tsx"), REACT_APP);
+    await writeFile(path.join(dir, "wrong.tsx"), WRONG);
+    await writeFile(
+      path.join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          lib: ["ES2022", "DOM"],
+          module: "ESNext",
+          moduleResolution: "Bundler",
+          jsx: "react-jsx",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ["app.tsx", "wrong.tsx"],
+      }),
+    );
+    tscOutput = await run(process.execPath, [TSC, "-p", "."], { cwd: dir }).then(
+      (r) => r.stdout,
+      (err: { stdout?: string }) => err.stdout ?? String(err),
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("type-checks the README's React snippet: useQuery(FilesDocument) is fully typed", () => {
+    const errors = tscOutput.split("\n").filter((l) => / error TS\d+/.test(l));
+    // Every error is one of the deliberate ones in wrong.tsx; none in the snippet.
+    expect(errors.filter((l) => !l.startsWith("wrong.tsx("))).toEqual([]);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it("rejects wrong variables and fields the document did not ask for", () => {
+    const inWrong = tscOutput
+      .split("\n")
+      .filter((l) => l.startsWith("wrong.tsx"))
+      .map((l) => /^wrong\.tsx\((\d+),\d+\): error (TS\d+)/.exec(l)?.slice(1, 3).join(" "));
+    // first: "twenty" is no Int; uploadedBy and sizeInBytes are not in the documents.
+    expect(inWrong).toEqual(["6 TS2769", "7 TS2339", "7 TS2339"]);
+  });
+
+  it("loads in Node through the exports map, with require and with import", async () => {
+    const cjs = await run(
+      process.execPath,
+      [
+        "-e",
+        "const c = require('customer-file-portal/client'); console.log(c.FilesDocument.definitions[0].name.value, Object.keys(c).filter((k) => k.endsWith('Document')).length)",
+      ],
+      { cwd: dir },
+    );
+    expect(cjs.stdout.trim()).toBe("Files 15");
+    const esm = await run(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        "import { SignInDocument } from 'customer-file-portal/client'; console.log(SignInDocument.definitions[0].operation)",
+      ],
+      { cwd: dir },
+    );
+    expect(esm.stdout.trim()).toBe("mutation");
+  });
+});
