@@ -35,7 +35,7 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
-    files: ["codegen.ts", "vitest.config.mts"],
+    files: ["codegen.ts", "vitest.config.mts", "eslint.config.mjs"],
     rules: { "no-restricted-syntax": "off" },
   },
 );
