@@ -28,11 +28,15 @@ const FILES: readonly (readonly [string, string, string, string])[] = [
   ["graphiql.min.css", "graphiql", "graphiql.min.css", CSS],
 ];
 
-const DEFAULT_QUERY = `# Customer file portal API
+const DEFAULT_QUERY = `# Customer file portal API: sign in, then send the token.
 #
-# 1. Run SignIn below with your email and password (the local stack prints the admin's at start).
-# 2. Open "Headers" at the bottom and paste:  {"Authorization": "Bearer <accessToken>"}
-# 3. Run Me, or explore: the Docs button (top left) lists every type; Ctrl-Space completes fields.
+# 1. Run SignIn (the Run button lists both operations) with
+#    your email and password. The local stack prints the
+#    admin's when it starts.
+# 2. Under "Headers" below, paste
+#    {"Authorization": "Bearer <accessToken>"}
+# 3. Run Me. Docs (top left) lists every type and field;
+#    Ctrl-Space completes fields as you type.
 
 mutation SignIn {
   signIn(email: "admin@example.com", password: "") {

@@ -1,3 +1,4 @@
+import { build } from "esbuild";
 import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -57,9 +58,9 @@ export function Wrong(files: FilesQuery, file: FileQuery) {
 
 /**
  * The package as a React app gets it: `customer-file-portal/client` resolved through package.json
- * "exports" from an installed copy (client compiled the way `npm run build` does), the README's
- * snippet type-checked against it the way Vite/TypeScript apps resolve modules, and the module
- * loaded by Node (require and import).
+ * "exports" from an installed copy (client compiled by client/build.mjs, as `npm run build` does),
+ * the README's snippet type-checked against it the way Vite/TypeScript apps resolve modules, the
+ * ES module picked by a bundler, and the module loaded by Node (require and import).
  */
 describe("customer-file-portal/client as an installed package", () => {
   let dir: string;
@@ -70,11 +71,9 @@ describe("customer-file-portal/client as an installed package", () => {
     const pkg = path.join(dir, "node_modules", "customer-file-portal");
     await mkdir(pkg, { recursive: true });
     await cp(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
+    // The same step `npm run build` runs.
     await run(process.execPath, [
-      TSC,
-      "-p",
-      path.join(ROOT, "tsconfig.client.json"),
-      "--outDir",
+      path.join(ROOT, "client", "build.mjs"),
       path.join(pkg, "dist", "client"),
     ]);
     // Everything else the app needs (Apollo Client, React types, graphql) from this project.
@@ -142,10 +141,31 @@ describe("customer-file-portal/client as an installed package", () => {
       [
         "--input-type=module",
         "-e",
-        "import { SignInDocument } from 'customer-file-portal/client'; console.log(SignInDocument.definitions[0].operation)",
+        "import { SignInDocument } from 'customer-file-portal/client'; console.log(SignInDocument.definitions[0].operation, import.meta.resolve('customer-file-portal/client').split('/').pop())",
       ],
       { cwd: dir },
     );
-    expect(esm.stdout.trim()).toBe("mutation");
+    expect(esm.stdout.trim()).toBe("mutation index.mjs");
+  });
+
+  it("gives bundlers (Vite, esbuild) the ES module, so a browser build needs no CommonJS shim", async () => {
+    await writeFile(
+      path.join(dir, "entry.js"),
+      'import { FilesDocument } from "customer-file-portal/client";\nconsole.log(FilesDocument);\n',
+    );
+    const result = await build({
+      absWorkingDir: dir,
+      entryPoints: ["entry.js"],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    expect(Object.keys(result.metafile.inputs).sort()).toEqual([
+      "entry.js",
+      "node_modules/customer-file-portal/dist/client/index.mjs",
+    ]);
   });
 });
