@@ -18,7 +18,9 @@ import { FilesDocument } from "customer-file-portal/client";
 
 const auth = new SetContextLink(({ headers }) => {
   const token = localStorage.getItem("accessToken");
-  return { headers: token ? { ...headers, authorization: \`Bearer \${token}\` } : headers };
+  return {
+    headers: token ? { ...headers, authorization: \`Bearer \${token}\` } : headers,
+  };
 });
 const client = new ApolloClient({
   link: auth.concat(new HttpLink({ uri: "http://localhost:4000/graphql" })),
