@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from "graphql";
 import { execute, parse } from "graphql";
 import { applyMiddleware } from "graphql-middleware";
-import { deny, shield } from "graphql-shield";
+import { allow, deny, shield } from "graphql-shield";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildExecutableSchema } from "../../src/app.js";
 import { schemaFields } from "../../src/permissions/compile.js";
@@ -73,6 +73,31 @@ describe("authorization matrix: every operation and field × every actor (local 
     });
     return outcomeOf(r as GqlResult<unknown>, p.path);
   };
+
+  it("the comparison with graphql-shield can fail: a map that allows File.uploadedBy decides differently", async () => {
+    const loose = applyMiddleware(
+      await buildExecutableSchema(t.app.services, null),
+      shield(
+        {
+          ...permissions,
+          File: { ...permissions.File, uploadedBy: allow },
+        } as Parameters<typeof shield>[0],
+        { fallbackRule: deny, allowExternalErrors: true },
+      ),
+    );
+    const p = await probeFor(t.app.schema, "File.uploadedBy", w, "customerSelf");
+    const contextValue = await t.app.context({
+      authorization: `Bearer ${w.tokens.customerSelf}`,
+    });
+    const r = await execute({
+      schema: loose,
+      document: parse(p.query),
+      variableValues: p.variables,
+      contextValue,
+    });
+    expect(outcomeOf(r as GqlResult<unknown>, p.path)).toBe("allow");
+    expect(MATRIX["File.uploadedBy"]!.customerSelf).toBe("FORBIDDEN");
+  });
 
   const SDK_LEVEL = new Set([
     "Query.uploadedParts",

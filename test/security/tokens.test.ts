@@ -1,4 +1,7 @@
-import { AdminDeleteUserCommand } from "@aws-sdk/client-cognito-identity-provider";
+import {
+  AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
 import { createHmac, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -158,6 +161,30 @@ describe("hostile tokens: every one UNAUTHENTICATED with 401, none a 5xx (local 
     );
     expect(off.errors).toBeUndefined();
     await refused(cToken, "disabled through the API after use");
+  });
+
+  it("a user disabled outside the API is refused once the cached record expires (bounded staleness)", async () => {
+    // A second app on the same stand-ins with a 1-second user cache.
+    const quick = await startTestApp({ stack: t.stack, settings: { userCacheTtlSeconds: 1 } });
+    try {
+      const u = await w.makeUser({ groups: ["Customers"], customerId: `stale-${w.tag}` });
+      const token = await quick.signIn(u.email, u.password);
+      expect((await quick.http(ME, {}, token)).status).toBe(200); // record now cached
+      await w.cognito.send(
+        new AdminDisableUserCommand({
+          UserPoolId: t.stack.cognito.userPoolId,
+          Username: u.username,
+        }),
+      );
+      let status = 200;
+      for (let i = 0; i < 40 && status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        status = (await quick.http(ME, {}, token)).status;
+      }
+      expect(status).toBe(401);
+    } finally {
+      await quick.stop();
+    }
   });
 
   it("refuses malformed Authorization headers", async () => {
