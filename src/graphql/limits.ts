@@ -26,7 +26,8 @@ import { MAX_PAGE_SIZE } from "../common/page.js";
 /**
  * The public error code of a query refused for its shape (too deep, too costly, too many
  * aliases). Refused at validation, before any resolver runs or any AWS call is made; the
- * response is HTTP 400 with `extensions: { code, limit, max, actual }`.
+ * response is HTTP 400 with `extensions: { code, limit, max, actual }` (for `cost`, `actual` is
+ * where measuring stopped, just past `max`: the measure stops early on huge queries).
  */
 export const QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX";
 
