@@ -11,7 +11,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { S3RequestPresigner, getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { awsErrorName, rethrowAws } from "./errors.js";
 
 export interface ListedObject {
@@ -176,8 +176,40 @@ export class S3Store {
     return { url, headers };
   }
 
-  /** A presigned GET that downloads under `contentDisposition`. */
-  presignGet(key: string, contentDisposition: string, expiresIn: number): Promise<string> {
+  /**
+   * A presigned GET that downloads under `contentDisposition`.
+   *
+   * A file page signs one per file. `getSignedUrl` rebuilds the command's middleware stack and
+   * re-runs the endpoint rules on every call (~0.3–0.5 ms, measured: most of a 100-file page);
+   * what differs between two GETs of this bucket is only the key, the disposition and the time.
+   * So the SDK presigns once (the first call) and that URL gives the endpoint, the path before the
+   * key, the fixed query and the signing region; later calls sign a request built from it with
+   * the SDK's own presigner. Tests require URLs identical to `getSignedUrl`'s.
+   */
+  async presignGet(key: string, contentDisposition: string, expiresIn: number): Promise<string> {
+    const t = await (this.getTemplate ??= learnGetTemplate(this.client, this.bucket).catch(
+      () => null,
+    ));
+    if (!t) return this.presignGetWithSdk(key, contentDisposition, expiresIn);
+    const query: Record<string, string> = {};
+    for (const [k, v] of t.query) query[k] = k === RCD ? contentDisposition : v;
+    const signed = await t.presigner.presign(
+      {
+        method: "GET",
+        protocol: t.protocol,
+        hostname: t.hostname,
+        ...(t.port !== undefined ? { port: t.port } : {}),
+        path: `${t.prefix}/${key.split("/").map(escapeUri).join("/")}`,
+        query,
+        headers: { host: t.host },
+      } as Parameters<S3RequestPresigner["presign"]>[0],
+      { expiresIn, signingRegion: t.region, signingService: t.service },
+    );
+    return formatUrl(signed);
+  }
+
+  /** The SDK's own way, one full command per URL (the reference the fast path is tested against). */
+  presignGetWithSdk(key: string, contentDisposition: string, expiresIn: number): Promise<string> {
     return getSignedUrl(
       this.client,
       new GetObjectCommand({
@@ -188,6 +220,8 @@ export class S3Store {
       { expiresIn },
     );
   }
+
+  private getTemplate: Promise<GetTemplate | null> | undefined;
   /**
    * Starts a multipart upload. Content type and metadata are fixed here, on the server: the
    * part requests carry bytes only.
@@ -291,4 +325,82 @@ export class S3Store {
     }
     return parts;
   }
+}
+
+const RCD = "response-content-disposition";
+
+/** What every presigned GET of one bucket shares. */
+interface GetTemplate {
+  readonly presigner: S3RequestPresigner;
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: number | undefined;
+  readonly host: string;
+  /** The path before "/key" ("" virtual-hosted, "/bucket" path-style). */
+  readonly prefix: string;
+  /** The query of a GetObject with a disposition, in the SDK's order, signing parameters aside. */
+  readonly query: readonly (readonly [string, string])[];
+  readonly region: string;
+  readonly service: string;
+}
+
+const PROBE_KEY = "presign-probe/p";
+
+async function learnGetTemplate(client: S3Client, bucket: string): Promise<GetTemplate> {
+  const url = new URL(
+    await getSignedUrl(
+      client,
+      new GetObjectCommand({ Bucket: bucket, Key: PROBE_KEY, ResponseContentDisposition: "x" }),
+      { expiresIn: 60 },
+    ),
+  );
+  const tail = `/${PROBE_KEY}`;
+  const credential = url.searchParams.get("X-Amz-Credential")?.split("/");
+  if (!url.pathname.endsWith(tail) || !credential || credential.length !== 5)
+    throw new Error(`unexpected presigned URL shape: ${url.origin}${url.pathname}`);
+  const [, , region, service] = credential as [string, string, string, string, string];
+  return {
+    presigner: new S3RequestPresigner({
+      ...client.config,
+      signingName: service,
+      region: async () => region,
+    }),
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    host: url.host,
+    prefix: url.pathname.slice(0, -tail.length),
+    query: [...url.searchParams].filter(([k]) => !k.startsWith("X-Amz-")),
+    region,
+    service,
+  };
+}
+
+/** RFC 3986 escaping as the SDK does it for paths and queries. */
+function escapeUri(s: string): string {
+  return encodeURIComponent(s).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** A signed request as a URL, as the SDK's formatUrl writes it. */
+function formatUrl(r: {
+  protocol: string;
+  hostname: string;
+  port?: number;
+  path: string;
+  query?: Record<string, string | string[] | null>;
+}): string {
+  const parts: string[] = [];
+  // Sorted like the SDK's presigned URLs.
+  for (const [k, v] of Object.entries(r.query ?? {}).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  )) {
+    if (Array.isArray(v)) for (const x of v) parts.push(`${escapeUri(k)}=${escapeUri(x)}`);
+    else parts.push(v === null ? escapeUri(k) : `${escapeUri(k)}=${escapeUri(v)}`);
+  }
+  const protocol = r.protocol.endsWith(":") ? r.protocol : `${r.protocol}:`;
+  const host = r.port ? `${r.hostname}:${r.port}` : r.hostname;
+  return `${protocol}//${host}${r.path}${parts.length ? `?${parts.join("&")}` : ""}`;
 }
