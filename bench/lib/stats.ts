@@ -18,7 +18,7 @@ export interface Variant {
 }
 
 export interface Comparison {
-  /** Median time of one operation per variant, in microseconds. */
+  /** Median time of one operation per variant, in microseconds (median round of per-round medians). */
   readonly us: Record<string, number>;
   /** Median over rounds of (variant time / first variant's time), per variant. */
   readonly ratio: Record<string, number>;
@@ -36,8 +36,9 @@ export interface CompareOptions {
 /**
  * Runs the variants side by side, interleaved operation by operation (A B C, B C A, C A B, …), so
  * load from anything else on the machine falls on all of them alike. A round is `n` operations
- * of each variant (`n` calibrated so a round lasts about `batchMs` per variant); ratios are taken
- * per round and the median round is reported, after `warmupRounds` rounds that are thrown away.
+ * of each variant (`n` calibrated so a round lasts about `batchMs` per variant). Each round gives
+ * each variant its median operation time and the ratio of those medians; the median round is
+ * reported, after `warmupRounds` rounds that are thrown away.
  */
 export async function compare(
   variants: readonly Variant[],
@@ -52,7 +53,7 @@ export async function compare(
     for (let i = 0; i < n; i++) await first.run();
     const us = Number(process.hrtime.bigint() - t0) / 1e3;
     if (us >= o.batchMs * 1000 * 0.25 || n >= 1_000_000) {
-      n = Math.max(3, Math.round((o.batchMs * 1000 * n) / us));
+      n = Math.max(5, Math.round((o.batchMs * 1000 * n) / us));
       break;
     }
     n *= 4;
@@ -61,19 +62,22 @@ export async function compare(
   const times: number[][] = variants.map(() => []);
   const ratios: number[][] = variants.map(() => []);
   for (let r = 0; r < o.warmupRounds + o.rounds; r++) {
-    const sums = new Array<number>(k).fill(0);
+    const samples: number[][] = variants.map(() => []);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < k; j++) {
         const idx = (i + j) % k;
         const t0 = process.hrtime.bigint();
         await (variants[idx] as Variant).run();
-        sums[idx] = (sums[idx] as number) + Number(process.hrtime.bigint() - t0);
+        samples[idx]?.push(Number(process.hrtime.bigint() - t0) / 1e3);
       }
     }
     if (r < o.warmupRounds) continue;
+    // Per-operation medians: a time slice lost to another process hits a few operations, not
+    // the median one.
+    const med = samples.map((xs) => median(xs));
     for (let j = 0; j < k; j++) {
-      times[j]?.push((sums[j] as number) / 1e3 / n);
-      ratios[j]?.push((sums[j] as number) / (sums[0] as number));
+      times[j]?.push(med[j] as number);
+      ratios[j]?.push((med[j] as number) / (med[0] as number));
     }
   }
   return {

@@ -61,13 +61,17 @@ export async function soakScenario(
       req(upload(f.small.id), admin),
       req(gql(FILE_PAGE, { first: 50 }), admin),
     ];
-    const warm = Math.max(0.5, Math.min(5, o.seconds * 0.1));
+    const warm = Math.max(0.5, Math.min(15, o.seconds * 0.2));
     await load(api.url, mix, { connections: 8, durationMs: warm * 1000 });
     const start = await memoryOf(api.pid);
     let max = start.rss;
+    const samples: number[] = [];
     const sampler = setInterval(() => {
       memoryOf(api.pid).then(
-        (m) => (max = Math.max(max, m.rss)),
+        (m) => {
+          max = Math.max(max, m.rss);
+          samples.push(m.rss);
+        },
         () => undefined,
       );
     }, 500);
@@ -79,6 +83,7 @@ export async function soakScenario(
     }
     const end = await memoryOf(api.pid);
     const growth = end.rss / start.rss - 1;
+    const quarters = [0.25, 0.5, 0.75].map((q) => samples[Math.floor(samples.length * q)] ?? NaN);
     const errorLines = api.errorLines();
     const mib = (b: number) => `${(b / 1024 ** 2).toFixed(1)} MiB`;
     log(
@@ -105,7 +110,7 @@ export async function soakScenario(
         budget: "< 10%",
         pass: growth < 0.1,
         timed: true,
-        note: `${mib(start.rss)} after ${warm} s warm-up → ${mib(end.rss)} at the end (max ${mib(max)})`,
+        note: `${mib(start.rss)} after ${warm} s warm-up → ${[...quarters, end.rss].map(mib).join(" → ")} by quarter (max ${mib(max)})`,
       },
     ];
   } finally {
