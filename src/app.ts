@@ -176,7 +176,7 @@ export async function createApp(
     const requestId = req.requestId ?? crypto.randomUUID();
     try {
       const token = bearerToken(req.authorization);
-      const viewer = token ? await viewers.resolve(token) : null;
+      const viewer = token ? (viewers.cached(token) ?? (await viewers.resolve(token))) : null;
       return {
         requestId,
         viewer,

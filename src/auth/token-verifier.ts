@@ -67,21 +67,28 @@ export class TokenVerifier {
     await this.verifier.hydrate();
   }
 
-  async verify(token: string): Promise<TokenClaims> {
-    const now = Date.now() / 1000;
+  /**
+   * The claims of a token verified before, synchronously, or undefined when it was not (then
+   * `verify` it). Throws UNAUTHENTICATED for a remembered token that has expired since.
+   */
+  cached(token: string): TokenClaims | undefined {
     const key = cacheKey(token);
     const entry = this.cache.get(key);
-    if (entry && entry.token === token) {
-      const hit = entry.claims;
-      if (hit.exp > now) {
-        // Refresh its LRU position.
-        this.cache.delete(key);
-        this.cache.set(key, entry);
-        return hit;
-      }
+    if (!entry || entry.token !== token) return undefined;
+    if (entry.claims.exp > Date.now() / 1000) {
+      // Refresh its LRU position.
       this.cache.delete(key);
-      throw new UnauthenticatedError("The token has expired; refresh it or sign in again");
+      this.cache.set(key, entry);
+      return entry.claims;
     }
+    this.cache.delete(key);
+    throw new UnauthenticatedError("The token has expired; refresh it or sign in again");
+  }
+
+  async verify(token: string): Promise<TokenClaims> {
+    const hit = this.cached(token);
+    if (hit) return hit;
+    const key = cacheKey(token);
     let payload: JwtPayload;
     try {
       payload = await this.verifier.verify(token);

@@ -52,11 +52,27 @@ export class ViewerResolver {
 
   async resolve(token: string): Promise<Viewer> {
     const claims = await this.verifier.verify(token);
-    const user = await this.users.get(claims.username);
-    if (!user || user.sub !== claims.sub) {
-      throw new UnauthenticatedError("This account no longer exists");
-    }
-    if (!user.enabled) throw new UnauthenticatedError("This account is disabled");
-    return viewerFrom(claims, user);
+    return checked(claims, await this.users.get(claims.username));
   }
+
+  /**
+   * The viewer from the caches alone, synchronously (a token verified before, a user record at
+   * hand), with the same checks as `resolve`; undefined when a lookup is needed. Most requests
+   * take this path: measured, the promise rounds of `resolve` cost more than the rest of the
+   * request context together.
+   */
+  cached(token: string): Viewer | undefined {
+    const claims = this.verifier.cached(token);
+    if (!claims) return undefined;
+    const user = this.users.peek?.(claims.username);
+    return user === undefined ? undefined : checked(claims, user);
+  }
+}
+
+function checked(claims: TokenClaims, user: UserRecord | null): Viewer {
+  if (!user || user.sub !== claims.sub) {
+    throw new UnauthenticatedError("This account no longer exists");
+  }
+  if (!user.enabled) throw new UnauthenticatedError("This account is disabled");
+  return viewerFrom(claims, user);
 }
