@@ -55,8 +55,8 @@ export const FULL: Omit<BenchOptions, "log" | "only"> = {
   bigFolder: 20_000,
   customersPage: 100,
   transferBytes: 1024 ** 3,
-  throughputSeconds: 2,
-  throughputRounds: 3,
+  throughputSeconds: 1,
+  throughputRounds: 7,
   coldStartRounds: 3,
   soakSeconds: 60,
 };
@@ -106,7 +106,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     rig = await buildRig(fixture, {
       memoryCustomers: o.listCustomers,
       filesEach: o.listFiles,
-      pageFiles: o.pageSize + 20,
+      pageFiles: Math.max(o.pageSize + 20, o.smallFolder),
+      bigFolder: wants(3) ? o.bigFolder : 0,
     });
     const cmp = { rounds: o.rounds, warmupRounds: o.warmupRounds, batchMs: o.batchMs };
     const step = async (n: number, run: () => Promise<Row[]>) => {
@@ -132,6 +133,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     await step(3, () =>
       scalingScenario(
         f,
+        r,
         { ...cmp, pageSize: o.pageSize, smallFolder: o.smallFolder, bigFolder: o.bigFolder },
         o.log,
       ),

@@ -62,6 +62,7 @@ function memoryServices(
   customers: number,
   filesEach: number,
   pageFiles: number,
+  bigFolder: number,
 ): ApiServices & { cognito: MemoryCognitoUsers } {
   const now = Date.now();
   const users: UserRecord[] = [];
@@ -88,13 +89,17 @@ function memoryServices(
         lastModified: new Date(base + i * 1000),
       });
   }
-  // The fixture's small customer (the 100-file page) and a few general files.
-  for (let i = 0; i < pageFiles; i++)
-    objects.push({
-      key: buildKey("CUSTOMER", f.small.id, `report-${i}.pdf`, base + i * 1000),
-      size: 20_000 + i,
-      lastModified: new Date(base + i * 1000),
-    });
+  // The fixture's two customers (the 100-file page; the large folder) and a few general files.
+  for (const [id, n] of [
+    [f.small.id, pageFiles],
+    [f.big.id, bigFolder],
+  ] as const)
+    for (let i = 0; i < n; i++)
+      objects.push({
+        key: buildKey("CUSTOMER", id, `report-${i}.pdf`, base + i * 1000),
+        size: 20_000 + i,
+        lastModified: new Date(base + i * 1000),
+      });
   for (let i = 0; i < 10; i++)
     objects.push({
       key: buildKey("GENERAL", null, `manual-${i}.pdf`, base - 1_000_000 + i),
@@ -117,7 +122,7 @@ function memoryServices(
 
 export async function buildRig(
   f: Fixture,
-  o: { memoryCustomers: number; filesEach: number; pageFiles: number },
+  o: { memoryCustomers: number; filesEach: number; pageFiles: number; bigFolder: number },
 ): Promise<Rig> {
   const tokens = [f.adminToken, f.small.token, f.big.token];
   const viewers = new Map<string, Viewer>();
@@ -136,7 +141,7 @@ export async function buildRig(
   const real = (req: { authorization: string | undefined; requestId?: string }) =>
     f.app.context(req);
 
-  const mem = memoryServices(f, o.memoryCustomers, o.filesEach, o.pageFiles);
+  const mem = memoryServices(f, o.memoryCustomers, o.filesEach, o.pageFiles, o.bigFolder);
   const started: ApolloServer<Context>[] = [];
   const apollo = async (schema: Parameters<typeof createApollo>[0]) => {
     const a = createApollo(schema, BENCH_SETTINGS);

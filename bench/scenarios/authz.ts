@@ -168,7 +168,12 @@ export async function authzScenario(
     ]);
     if (comparable(a) !== comparable(b))
       throw new Error(`${c.label}: replies differ with and without the layer`);
-    const variants = [inProcess(rig.memory.without, c), inProcess(rig.memory.with, c)];
+    // "rules only": the permission layer's schema with the injected context, to split the cost.
+    const rulesOnly: Variant = {
+      ...inProcess({ ...rig.memory.with, context: rig.memory.without.context }, c),
+      name: "rules only",
+    };
+    const variants = [inProcess(rig.memory.without, c), inProcess(rig.memory.with, c), rulesOnly];
     const isList = c.query.includes("CustomersWithFiles");
     if (isList) variants.push(inProcess(rig.memory.shield, c));
     const r = await compare(variants, o);
@@ -180,7 +185,7 @@ export async function authzScenario(
         c.budget,
         r.us,
         r.ratio["with"] ?? NaN,
-        `; Apollo executeOperation, in-memory S3/Cognito; ${r.rounds} rounds × ${r.opsPerBatch}`,
+        `; rules alone (viewer injected) ${round(r.ratio["rules only"] ?? NaN, 3)}×; Apollo executeOperation, in-memory S3/Cognito; ${r.rounds} rounds × ${r.opsPerBatch}`,
       ),
     );
     if (isList)

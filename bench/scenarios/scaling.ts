@@ -4,6 +4,7 @@ import type { Fixture } from "../lib/fixture.js";
 import { gql, httpClient } from "../lib/http.js";
 import { FILE_PAGE } from "../lib/queries.js";
 import type { Row } from "../lib/report.js";
+import type { Rig } from "../lib/rig.js";
 import { compare, round } from "../lib/stats.js";
 import type { CompareOptions } from "../lib/stats.js";
 import { fmtUs } from "./authz.js";
@@ -15,6 +16,7 @@ import { fmtUs } from "./authz.js";
  */
 export async function scalingScenario(
   f: Fixture,
+  rig: Rig,
   o: CompareOptions & { pageSize: number; smallFolder: number; bigFolder: number },
   log: (s: string) => void,
 ): Promise<Row[]> {
@@ -50,13 +52,43 @@ export async function scalingScenario(
       ],
       opts,
     );
-    log(`  page ${JSON.stringify(api.us)}; emulator list ${JSON.stringify(emu.us)}`);
+    // The API alone, S3 in memory (a sorted index, as S3 itself keeps): no emulator in the way.
+    const mem = (token: string) => {
+      const authorization = `Bearer ${token}`;
+      const request = { query: FILE_PAGE, variables: { first: o.pageSize } };
+      return async () => {
+        const contextValue = await rig.memory.with.context({ authorization });
+        const res = await rig.memory.with.apollo.executeOperation(request, { contextValue });
+        if (res.body.kind !== "single" || res.body.singleResult.errors) throw new Error("errors");
+      };
+    };
+    const inMemory = await compare(
+      [
+        { name: "small", run: mem(f.small.token) },
+        { name: "big", run: mem(f.big.token) },
+      ],
+      o,
+    );
+    log(
+      `  page ${JSON.stringify(api.us)}; emulator list ${JSON.stringify(emu.us)}; in memory ${JSON.stringify(inMemory.us)}`,
+    );
+    const memRatio = inMemory.ratio["big"] ?? NaN;
     const [ps, pb, es, eb] = [api.us["small"], api.us["big"], emu.us["small"], emu.us["big"]].map(
       (x) => x ?? NaN,
     ) as [number, number, number, number];
     const own = (pb - eb) / (ps - es);
     const sizes = `${o.bigFolder.toLocaleString("en")} vs ${o.smallFolder.toLocaleString("en")} files`;
     return [
+      {
+        section: 3,
+        name: `${o.pageSize}-file page, ${sizes} in the folder (in-process, S3 in memory)`,
+        value: round(memRatio, 2),
+        unit: "×",
+        budget: "≤ 1.10× (near 1)",
+        pass: memRatio <= 1.1,
+        timed: true,
+        note: `${fmtUs(inMemory.us["small"] ?? NaN)} → ${fmtUs(inMemory.us["big"] ?? NaN)}: the API's own cost, the token path and permission layer included`,
+      },
       {
         section: 3,
         name: `${o.pageSize}-file page, ${sizes} in the folder (HTTP, local stack)`,
