@@ -2,15 +2,15 @@ import type { CodegenConfig } from "@graphql-codegen/cli";
 
 /**
  * Typed document nodes for Apollo Client (or any TypedDocumentNode-aware client) from the
- * emitted schema and the operations in client/operations. `npm run codegen` writes
- * client/generated/; `npm run check:codegen` regenerates into a temporary folder (set through
+ * emitted schema and the operations in src/client/operations. `npm run codegen` writes
+ * src/client/generated/; `npm run check:codegen` regenerates into a temporary folder (set through
  * CODEGEN_OUT_DIR) and fails when the committed files differ. Reads local files only.
  */
-const outDir = process.env.CODEGEN_OUT_DIR ?? "client/generated/";
+const outDir = process.env.CODEGEN_OUT_DIR ?? "src/client/generated/";
 
 const config: CodegenConfig = {
   schema: "schema.graphql",
-  documents: ["client/operations/**/*.graphql"],
+  documents: ["src/client/operations/**/*.graphql"],
   ignoreNoDocuments: false,
   generates: {
     [outDir.endsWith("/") ? outDir : `${outDir}/`]: {

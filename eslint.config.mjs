@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".data/", "coverage/", "client/generated/"] },
+  { ignores: ["node_modules/", "dist/", ".data/", "coverage/", "src/client/generated/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

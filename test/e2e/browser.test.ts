@@ -6,7 +6,7 @@ import {
   CreateCustomerDocument,
   FileAdminDetailsDocument,
   FilesDocument,
-} from "../../client/index.js";
+} from "../../src/client/index.js";
 import { startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
 import { startTestStack } from "../helpers/stack.js";

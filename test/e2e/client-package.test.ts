@@ -60,7 +60,7 @@ export function Wrong(files: FilesQuery, file: FileQuery) {
 
 /**
  * The package as a React app gets it: `customer-file-portal/client` resolved through package.json
- * "exports" from an installed copy (client compiled by client/build.mjs, as `npm run build` does),
+ * "exports" from an installed copy (client compiled by src/client/build.mjs, as `npm run build` does),
  * the README's snippet type-checked against it the way Vite/TypeScript apps resolve modules, the
  * ES module picked by a bundler, and the module loaded by Node (require and import).
  */
@@ -75,7 +75,7 @@ describe("customer-file-portal/client as an installed package", () => {
     await cp(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
     // The same step `npm run build` runs.
     await run(process.execPath, [
-      path.join(ROOT, "client", "build.mjs"),
+      path.join(ROOT, "src", "client", "build.mjs"),
       path.join(pkg, "dist", "client"),
     ]);
     // Everything else the app needs (Apollo Client, React types, graphql) from this project.

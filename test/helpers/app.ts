@@ -37,7 +37,7 @@ export interface TestApp {
   logs: string[];
   /**
    * In-process: builds the context from the token like the HTTP layer and executes. Takes a
-   * query string or a typed document from client/ (then result and variables are typed).
+   * query string or a typed document from src/client/ (then result and variables are typed).
    */
   exec<TData, TVars extends Record<string, unknown>>(
     query: TypedDocumentNode<TData, TVars>,

@@ -15,8 +15,8 @@ import {
   ResetCustomerPasswordDocument,
   SignInDocument,
   UpdateCustomerDocument,
-} from "../../client/index.js";
-import type { FileFieldsFragment, UploadTicketFieldsFragment } from "../../client/index.js";
+} from "../../src/client/index.js";
+import type { FileFieldsFragment, UploadTicketFieldsFragment } from "../../src/client/index.js";
 import { codes, startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
 
@@ -24,7 +24,7 @@ const PASSWORD = "Str0ng!Passw0rd";
 const EMAIL = "typed-co@example.test";
 
 /**
- * Every operation of client/operations, through the generated typed documents, against the local
+ * Every operation of src/client/operations, through the generated typed documents, against the local
  * stack: what a React app built on customer-file-portal/client sends. Results are typed by the
  * documents, so a schema change that breaks a client breaks this file's typecheck too.
  */

@@ -11,7 +11,7 @@ import {
   MeDocument,
   RequestUploadDocument,
   SignInDocument,
-} from "../../../client/index.js";
+} from "../../../src/client/index.js";
 
 // The project's tsconfig has no DOM library (it would change timer types in Node code), so the
 // few browser APIs this page uses are described here.

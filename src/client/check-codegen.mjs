@@ -1,13 +1,13 @@
-// Regenerates the typed client into a temporary folder and fails when client/generated differs:
+// Regenerates the typed client into a temporary folder and fails when src/client/generated differs:
 // the committed client must be what `npm run codegen` makes from schema.graphql and
-// client/operations. Used by `npm run check:codegen` (part of `npm test`).
+// src/client/operations. Used by `npm run check:codegen` (part of `npm test`).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-const root = path.resolve(import.meta.dirname, "..");
-const committed = path.join(root, "client", "generated");
+const root = path.resolve(import.meta.dirname, "..", "..");
+const committed = path.join(root, "src", "client", "generated");
 const fresh = mkdtempSync(path.join(os.tmpdir(), "portal-codegen-"));
 
 /** Relative paths of every file under dir, sorted. */
@@ -64,13 +64,13 @@ function check() {
   if (want.length === 0) problems.push("codegen produced no files");
   if (problems.length > 0) {
     process.stderr.write(
-      `client/generated is out of date with schema.graphql and client/operations:\n` +
+      `src/client/generated is out of date with schema.graphql and src/client/operations:\n` +
         problems.map((p) => `  - ${p}`).join("\n") +
-        `\nRun \`npm run codegen\` and commit client/generated.\n`,
+        `\nRun \`npm run codegen\` and commit src/client/generated.\n`,
     );
     return 1;
   }
-  process.stdout.write(`client/generated is up to date (${want.length} files)\n`);
+  process.stdout.write(`src/client/generated is up to date (${want.length} files)\n`);
   return 0;
 }
 

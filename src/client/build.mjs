@@ -7,7 +7,7 @@ import path from "node:path";
 import { build } from "esbuild";
 
 const require = createRequire(import.meta.url);
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "..", "..");
 const out = path.resolve(process.argv[2] ?? path.join(root, "dist", "client"));
 
 const tsc = spawnSync(
@@ -24,7 +24,7 @@ const tsc = spawnSync(
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 await build({
-  entryPoints: [path.join(root, "client", "index.ts")],
+  entryPoints: [path.join(root, "src", "client", "index.ts")],
   bundle: true,
   format: "esm",
   platform: "neutral",
