@@ -53,7 +53,8 @@ export const SECTION_TITLES: Record<number, string> = {
 
 function fmtValue(r: Row): string {
   if (r.value === null) return "not measured";
-  const v = Math.abs(r.value) >= 100 ? r.value.toFixed(0) : r.value.toFixed(2);
+  const v =
+    Number.isInteger(r.value) || Math.abs(r.value) >= 100 ? r.value.toFixed(0) : r.value.toFixed(2);
   return r.unit === "×" ? `${v}×` : `${v} ${r.unit}`.trim();
 }
 
