@@ -23,6 +23,8 @@ async function run(): Promise<void> {
     target: "node20",
     format: "cjs",
     minify: true,
+    // type-graphql names GraphQL types after their classes: minified names would rename the schema.
+    keepNames: true,
     sourcemap: "linked",
     // Only `npm start` loads the local stand-ins (dynamic import in main.ts); keep them out.
     external: ["cognito-local", "s3rver", "./local/stack.js"],

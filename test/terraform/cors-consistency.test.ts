@@ -6,7 +6,7 @@ import { S3Store } from "../../src/aws/s3-store.js";
 import { FileService } from "../../src/files/file.service.js";
 import { FileScope } from "../../src/files/file.types.js";
 import { silentLogger } from "../../src/log.js";
-import { resource, stringList, terraform } from "./terraform-config";
+import { block, resource, stringList, terraform } from "./terraform-config";
 
 /**
  * Code ↔ bucket CORS: the tickets the API really issues (built by FileService with the SDK's
@@ -62,13 +62,9 @@ describe("consistency between upload tickets and the bucket's CORS rule", () => 
       expect.arrayContaining(["content-type", "x-amz-checksum-sha256", "x-amz-meta-original-name"]),
     );
     const cfg = await terraform();
-    const cors = resource(cfg, "aws_s3_bucket_cors_configuration.files") as {
-      cors_rule?: Record<string, unknown>[];
-    };
-    const allowed = stringList(cors.cors_rule?.[0] ?? {}, "allowed_headers").map((h) =>
-      h.toLowerCase(),
-    );
+    const rule = block(resource(cfg, "aws_s3_bucket_cors_configuration.files"), "cors_rule");
+    const allowed = stringList(rule, "allowed_headers").map((h) => h.toLowerCase());
     expect(names.filter((n) => !allowed.includes(n))).toEqual([]);
-    expect(stringList(cors.cors_rule?.[0] ?? {}, "allowed_methods")).toContain("PUT");
+    expect(stringList(rule, "allowed_methods")).toContain("PUT");
   });
 });
