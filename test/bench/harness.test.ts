@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TINY, runBench } from "../../bench/harness.js";
-import { renderTable } from "../../bench/lib/report.js";
+import { TINY, runBench } from "./harness.js";
+import { renderTable } from "./lib/report.js";
 
 // The benchmark at tiny sizes, so it never rots: every section runs once. Timings are not
 // judged here (the machine is shared); counts and correctness are.

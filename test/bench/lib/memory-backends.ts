@@ -1,8 +1,8 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { CognitoUsers } from "../../src/aws/cognito-users.js";
-import type { UserRecord } from "../../src/aws/cognito-users.js";
-import { S3Store } from "../../src/aws/s3-store.js";
-import type { ListedObject, ObjectHead } from "../../src/aws/s3-store.js";
+import { CognitoUsers } from "../../../src/aws/cognito-users.js";
+import type { UserRecord } from "../../../src/aws/cognito-users.js";
+import { S3Store } from "../../../src/aws/s3-store.js";
+import type { ListedObject, ObjectHead } from "../../../src/aws/s3-store.js";
 
 /**
  * S3 in memory, for measuring the API's own cost with no emulator in the way: list and head

@@ -4,15 +4,15 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createApp } from "../../src/app.js";
-import type { App, AppSettings } from "../../src/app.js";
-import { buildKey } from "../../src/files/keys.js";
-import type { Context } from "../../src/graphql/context.js";
-import { startLocalStack, createLocalS3Client } from "../../src/local/stack.js";
-import type { LocalStack } from "../../src/local/stack.js";
-import { createLogger, silentLogger } from "../../src/log.js";
-import type { Logger } from "../../src/log.js";
-import { localBackends } from "../../src/aws/backends.js";
+import { createApp } from "../../../src/app.js";
+import type { App, AppSettings } from "../../../src/app.js";
+import { buildKey } from "../../../src/files/keys.js";
+import type { Context } from "../../../src/graphql/context.js";
+import { startLocalStack, createLocalS3Client } from "../../../src/local/stack.js";
+import type { LocalStack } from "../../../src/local/stack.js";
+import { createLogger, silentLogger } from "../../../src/log.js";
+import type { Logger } from "../../../src/log.js";
+import { localBackends } from "../../../src/aws/backends.js";
 import { countAwsCalls } from "./aws-counter.js";
 
 export const BENCH_SETTINGS: AppSettings = {

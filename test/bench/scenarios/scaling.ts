@@ -1,5 +1,5 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { createLocalS3Client } from "../../src/local/stack.js";
+import { createLocalS3Client } from "../../../src/local/stack.js";
 import type { Fixture } from "../lib/fixture.js";
 import { gql, httpClient } from "../lib/http.js";
 import { FILE_PAGE } from "../lib/queries.js";

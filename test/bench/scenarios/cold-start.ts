@@ -46,7 +46,10 @@ function probeLambda(
     child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
     child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
     child.on("exit", () => {
-      const line = out.split("\n").find((l) => l.startsWith("{"));
+      // The handler's own JSON log lines share stdout: take the probe's result line.
+      const line = out
+        .split("\n")
+        .find((l) => l.includes('"firstMeMs"') || l.startsWith('{"error"'));
       if (!line) return reject(new Error(`lambda probe printed nothing:\n${err.slice(0, 2000)}`));
       const r = JSON.parse(line) as {
         error?: string;

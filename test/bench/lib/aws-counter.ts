@@ -1,4 +1,4 @@
-import type { AwsClients } from "../../src/aws/clients.js";
+import type { AwsClients } from "../../../src/aws/clients.js";
 
 export interface CallCounts {
   /** Calls per command name, e.g. { ListObjectsV2Command: 2 }. */
