@@ -7,6 +7,8 @@ import { applyMiddleware } from "graphql-middleware";
 import { deny, shield } from "graphql-shield";
 import type { IRules } from "graphql-shield";
 import { buildExecutableSchema, createApollo } from "../../../src/app.js";
+import { MultipartService } from "../../../src/files/multipart.service.js";
+import { S3_OBJECT_MAX_BYTES } from "../../../src/config.js";
 import type { ApiServices } from "../../../src/app.js";
 import { CUSTOMERS_GROUP } from "../../../src/auth/admins.js";
 import { AuthService } from "../../../src/auth/auth.service.js";
@@ -111,13 +113,15 @@ function memoryServices(
   });
   const cached = new CachedUsers(cognito, BENCH_SETTINGS.userCacheTtlSeconds);
   const customersService = new CustomerService(cognito, cached);
-  const files = new FileService(
-    new MemoryS3Store(f.app.clients.s3, f.stack.s3.bucket, objects),
-    (id) => customersService.exists(id),
-    BENCH_SETTINGS,
-  );
+  const store = new MemoryS3Store(f.app.clients.s3, f.stack.s3.bucket, objects);
+  const files = new FileService(store, (id) => customersService.exists(id), BENCH_SETTINGS);
+  const multipart = new MultipartService(store, files, {
+    ...BENCH_SETTINGS,
+    multipartMaxBytes: S3_OBJECT_MAX_BYTES,
+    multipartWindowSeconds: 7 * 24 * 3600,
+  });
   const auth = new AuthService(f.app.clients.cognito, cognito, f.stack.cognito.clientId);
-  return { auth, customers: customersService, files, cognito };
+  return { auth, customers: customersService, files, multipart, cognito };
 }
 
 export async function buildRig(
