@@ -65,8 +65,16 @@ export interface TestApp {
   /** Signs in and returns the access token (completes the new-password step when asked). */
   signIn(email: string, password: string, newPassword?: string): Promise<string>;
   adminToken(): Promise<string>;
+  /**
+   * As an admin, creates customer `id` (email `{id}@example.test`), then signs them in with the
+   * temporary password and sets `password`; returns their access token.
+   */
+  createCustomer(id: string, password?: string): Promise<string>;
   stop(): Promise<void>;
 }
+
+/** A password that meets the pool's policy, for customers the tests create. */
+export const TEST_CUSTOMER_PASSWORD = "Str0ng!Passw0rd";
 
 export async function startTestApp(
   options: { settings?: Partial<AppSettings>; captureLogs?: boolean; stack?: LocalStack } = {},
@@ -161,6 +169,16 @@ export async function startTestApp(
     async adminToken() {
       adminToken ??= await signIn(stack.admin.email, stack.admin.password);
       return adminToken;
+    },
+    async createCustomer(id, password = TEST_CUSTOMER_PASSWORD) {
+      adminToken ??= await signIn(stack.admin.email, stack.admin.password);
+      const r = await exec<{ createCustomer: { temporaryPassword: string } }>(
+        `mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } temporaryPassword } }`,
+        { i: { id, email: `${id}@example.test`, name: id } },
+        adminToken,
+      );
+      if (!r.data) throw new Error(`createCustomer failed: ${JSON.stringify(r.errors)}`);
+      return signIn(`${id}@example.test`, r.data.createCustomer.temporaryPassword, password);
     },
     async stop() {
       await app.close();

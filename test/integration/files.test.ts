@@ -6,8 +6,6 @@ import { codes, startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
 import { verifyPresignedUrl } from "../helpers/sigv4.js";
 
-const PASSWORD = "Str0ng!Passw0rd";
-
 interface Ticket {
   fileId: string;
   method: string;
@@ -35,16 +33,6 @@ describe("files: presigned uploads, scoped listings, downloads and deletion", ()
   let admin: string;
   let alice: string;
   let bob: string;
-
-  async function createCustomer(id: string): Promise<string> {
-    const r = await t.exec<{ createCustomer: { temporaryPassword: string } }>(
-      `mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } temporaryPassword } }`,
-      { i: { id, email: `${id}@example.test`, name: id } },
-      admin,
-    );
-    if (!r.data) throw new Error(JSON.stringify(r.errors));
-    return t.signIn(`${id}@example.test`, r.data.createCustomer.temporaryPassword, PASSWORD);
-  }
 
   async function upload(
     token: string,
@@ -80,8 +68,8 @@ describe("files: presigned uploads, scoped listings, downloads and deletion", ()
   beforeAll(async () => {
     t = await startTestApp({ captureLogs: true });
     admin = await t.adminToken();
-    alice = await createCustomer("alice-co");
-    bob = await createCustomer("bob-co");
+    alice = await t.createCustomer("alice-co");
+    bob = await t.createCustomer("bob-co");
   });
   afterAll(() => t?.stop());
 

@@ -5,7 +5,6 @@ import { codes, startTestApp } from "../helpers/app.js";
 import type { GqlResult, TestApp } from "../helpers/app.js";
 import { verifyPresignedUrl } from "../helpers/sigv4.js";
 
-const PASSWORD = "Str0ng!Passw0rd";
 const MIB = 1024 * 1024;
 
 interface Started {
@@ -48,16 +47,6 @@ describe("multipart uploads: presigned parts, completion, authorization (s3rver)
   let admin: string;
   let alice: string;
   let bob: string;
-
-  async function createCustomer(id: string): Promise<string> {
-    const r = await t.exec<{ createCustomer: { temporaryPassword: string } }>(
-      `mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } temporaryPassword } }`,
-      { i: { id, email: `${id}@example.test`, name: id } },
-      admin,
-    );
-    if (!r.data) throw new Error(JSON.stringify(r.errors));
-    return t.signIn(`${id}@example.test`, r.data.createCustomer.temporaryPassword, PASSWORD);
-  }
 
   function ok<T>(r: GqlResult<T>): T {
     if (!r.data || r.errors) throw new Error(JSON.stringify(r.errors));
@@ -117,8 +106,8 @@ describe("multipart uploads: presigned parts, completion, authorization (s3rver)
   beforeAll(async () => {
     t = await startTestApp({ captureLogs: true, settings: { multipartMaxBytes: 64 * MIB } });
     admin = await t.adminToken();
-    alice = await createCustomer("alice-mp");
-    bob = await createCustomer("bob-mp");
+    alice = await t.createCustomer("alice-mp");
+    bob = await t.createCustomer("bob-mp");
   });
   afterAll(() => t?.stop());
 
