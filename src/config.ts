@@ -1,4 +1,5 @@
 import path from "node:path";
+import { normaliseEmail } from "./auth/email.js";
 import type { LogLevel } from "./log.js";
 
 /**
@@ -81,7 +82,6 @@ export const S3_OBJECT_MAX_BYTES = 5 * 1024 * GIB;
 
 const AWS_KEYS = ["COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "S3_BUCKET", "AWS_REGION"] as const;
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
-const EMAIL_RE = /^[^\s@"\\]+@[^\s@"\\]+\.[^\s@"\\]+$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -209,9 +209,10 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
       s3ForcePathStyle: bool("S3_FORCE_PATH_STYLE", s3Endpoint !== undefined),
     };
   } else {
-    const adminEmail = (str("LOCAL_ADMIN_EMAIL") ?? "admin@example.com").toLowerCase();
-    if (!EMAIL_RE.test(adminEmail))
-      problems.push(`LOCAL_ADMIN_EMAIL=${JSON.stringify(adminEmail)}: expected an email address`);
+    const rawEmail = str("LOCAL_ADMIN_EMAIL") ?? "admin@example.com";
+    const adminEmail = normaliseEmail(rawEmail);
+    if (!adminEmail)
+      problems.push(`LOCAL_ADMIN_EMAIL=${JSON.stringify(rawEmail)}: expected an email address`);
     const adminPassword = env.LOCAL_ADMIN_PASSWORD;
     if (adminPassword !== undefined && adminPassword !== "" && !meetsPasswordPolicy(adminPassword))
       problems.push(
@@ -219,7 +220,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
       );
     local = {
       dataDir: path.resolve(cwd, str("LOCAL_DATA_DIR") ?? ".data"),
-      adminEmail,
+      adminEmail: adminEmail ?? rawEmail,
       ...(adminPassword ? { adminPassword } : {}),
     };
   }

@@ -1,3 +1,4 @@
+import { filterValue } from "../src/aws/cognito-users.js";
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -21,7 +22,6 @@ import {
   ADMINS_GROUP,
   ADMIN_USERNAME_RE,
   CUSTOMERS_GROUP,
-  cognitoFilterValue,
   createAdmin,
   generatePassword,
   newAdminUsername,
@@ -118,7 +118,7 @@ describe("admin helpers", () => {
   });
 
   it("escapes ListUsers filter values", () => {
-    expect(cognitoFilterValue('a"b\\c@x.y')).toBe('"a\\"b\\\\c@x.y"');
+    expect(filterValue('a"b\\c@x.y')).toBe('"a\\"b\\\\c@x.y"');
   });
 
   it("keeps tokens and presigned signatures out of emulator log lines", () => {

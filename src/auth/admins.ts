@@ -1,13 +1,8 @@
 import { randomBytes, randomInt } from "node:crypto";
-import {
-  AdminAddUserToGroupCommand,
-  AdminCreateUserCommand,
-  AdminDeleteUserCommand,
-  AdminSetUserPasswordCommand,
-  ListUsersCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { CognitoUsers } from "../aws/cognito-users.js";
 import { meetsPasswordPolicy } from "../config.js";
+import { normaliseEmail } from "./email.js";
 
 export const ADMINS_GROUP = "Admins";
 export const CUSTOMERS_GROUP = "Customers";
@@ -46,13 +41,6 @@ export function generatePassword(length = 20): string {
   return chars.join("");
 }
 
-/** A ListUsers filter value: Cognito wants `"` and `\` escaped with a backslash. */
-export function cognitoFilterValue(value: string): string {
-  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-}
-
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 export interface CreateAdminInput {
   readonly email: string;
   readonly name?: string;
@@ -76,63 +64,33 @@ export async function createAdmin(
   userPoolId: string,
   input: CreateAdminInput,
 ): Promise<CreatedAdmin> {
-  const email = input.email.trim().toLowerCase();
-  if (!EMAIL_RE.test(email)) throw new Error(`Not an email address: ${JSON.stringify(email)}`);
+  const email = normaliseEmail(input.email);
+  if (!email) throw new Error(`Not an email address: ${JSON.stringify(input.email)}`);
   const name = input.name?.trim();
   if (input.password !== undefined && !meetsPasswordPolicy(input.password))
     throw new Error(
       "The admin password must have at least 12 characters with a lowercase and an uppercase letter, a digit and a symbol",
     );
 
-  const existing = await cognito.send(
-    new ListUsersCommand({
-      UserPoolId: userPoolId,
-      Filter: `email = ${cognitoFilterValue(email)}`,
-    }),
-  );
-  const taken = existing.Users?.[0];
+  const users = new CognitoUsers(cognito, userPoolId);
+  const taken = await users.findByEmail(email);
   if (taken)
     throw new Error(
-      `A user with email ${email} already exists (username ${taken.Username ?? "?"}); not creating another admin`,
+      `A user with email ${email} already exists (username ${taken.username}); not creating another admin`,
     );
 
-  const username = newAdminUsername();
   const temporaryPassword = generatePassword();
-  await cognito.send(
-    new AdminCreateUserCommand({
-      UserPoolId: userPoolId,
-      Username: username,
-      TemporaryPassword: temporaryPassword,
-      MessageAction: "SUPPRESS",
-      UserAttributes: [
-        { Name: "email", Value: email },
-        { Name: "email_verified", Value: "true" },
-        ...(name ? [{ Name: "name", Value: name }] : []),
-      ],
-    }),
+  const { username } = await users.create(
+    newAdminUsername(),
+    { email, email_verified: "true", ...(name ? { name } : {}) },
+    temporaryPassword,
   );
   try {
-    await cognito.send(
-      new AdminAddUserToGroupCommand({
-        UserPoolId: userPoolId,
-        Username: username,
-        GroupName: ADMINS_GROUP,
-      }),
-    );
-    if (input.password !== undefined)
-      await cognito.send(
-        new AdminSetUserPasswordCommand({
-          UserPoolId: userPoolId,
-          Username: username,
-          Password: input.password,
-          Permanent: true,
-        }),
-      );
+    await users.addToGroup(username, ADMINS_GROUP);
+    if (input.password !== undefined) await users.setPermanentPassword(username, input.password);
   } catch (err) {
     // A user outside the Admins group, or with a password nobody knows, is of no use: undo.
-    await cognito
-      .send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username }))
-      .catch(() => undefined);
+    await users.delete(username).catch(() => undefined);
     throw err;
   }
   return input.password !== undefined ? { username } : { username, temporaryPassword };

@@ -201,6 +201,18 @@ export class CognitoUsers {
     );
   }
 
+  /** Sets a password the user keeps (no new-password step at sign-in). */
+  async setPermanentPassword(username: string, password: string): Promise<void> {
+    await this.client.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: this.userPoolId,
+        Username: username,
+        Password: password,
+        Permanent: true,
+      }),
+    );
+  }
+
   /** Sets a temporary password: the user must choose a new one at next sign-in. */
   async setTemporaryPassword(username: string, password: string): Promise<void> {
     await this.client.send(

@@ -9,16 +9,10 @@ import {
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   ListGroupsCommand,
-  ListUsersCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import {
-  ADMINS_GROUP,
-  CUSTOMERS_GROUP,
-  cognitoFilterValue,
-  createAdmin,
-  generatePassword,
-} from "../auth/admins.js";
+import { ADMINS_GROUP, CUSTOMERS_GROUP, createAdmin, generatePassword } from "../auth/admins.js";
+import { CognitoUsers } from "../aws/cognito-users.js";
 import type { Logger } from "../log.js";
 import type { LocalStackState } from "./state.js";
 
@@ -166,19 +160,16 @@ export async function seedCognito(
   }
 
   if (adminUsername === undefined) {
-    const found = await cognito.send(
-      new ListUsersCommand({ UserPoolId: poolId, Filter: `email = ${cognitoFilterValue(email)}` }),
-    );
-    const user = found.Users?.[0];
-    if (user?.Username) {
+    const user = await new CognitoUsers(cognito, poolId).findByEmail(email);
+    if (user) {
       const groupsOf = await cognito.send(
-        new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: user.Username }),
+        new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: user.username }),
       );
       if (!groupsOf.Groups?.some((g) => g.GroupName === ADMINS_GROUP))
         throw new Error(
-          `LOCAL_ADMIN_EMAIL ${email} belongs to user ${user.Username}, who is not an administrator; choose another LOCAL_ADMIN_EMAIL`,
+          `LOCAL_ADMIN_EMAIL ${email} belongs to user ${user.username}, who is not an administrator; choose another LOCAL_ADMIN_EMAIL`,
         );
-      adminUsername = user.Username;
+      adminUsername = user.username;
       knownPassword = undefined; // unknown: set below
     } else {
       const created = await createAdmin(cognito, poolId, {
