@@ -179,8 +179,7 @@ export async function createApp(
       const header = req.authorization;
       const known = header?.startsWith("Bearer ") ? viewers.cached(header.slice(7)) : undefined;
       const token = known ? undefined : bearerToken(header);
-      const viewer =
-        known ?? (token ? (viewers.cached(token) ?? (await viewers.resolve(token))) : null);
+      const viewer = known ?? (token ? await viewers.resolve(token) : null);
       return {
         requestId,
         viewer,

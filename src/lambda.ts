@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { createApp } from "./app.js";
 import type { App } from "./app.js";
 import { readConfig } from "./config.js";
+import { requestIdFrom } from "./http/request-id.js";
 import { createLogger } from "./log.js";
 import type { Logger } from "./log.js";
 import { awsBackends } from "./aws/backends.js";
@@ -20,7 +21,6 @@ export type LambdaHandler = (
   event: APIGatewayProxyEventV2,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 const eventHandler = handlers.createAPIGatewayProxyEventV2RequestHandler();
 
 function json(
@@ -43,9 +43,10 @@ export function createLambdaHandler(
 ): LambdaHandler {
   return async (event) => {
     const started = Date.now();
-    const incoming = event.headers?.["x-request-id"];
-    const requestId =
-      incoming && REQUEST_ID_RE.test(incoming) ? incoming : event.requestContext.requestId;
+    const requestId = requestIdFrom(
+      event.headers?.["x-request-id"],
+      () => event.requestContext.requestId,
+    );
     const path = event.rawPath;
     let result: APIGatewayProxyStructuredResultV2;
     if (path === "/healthz") {

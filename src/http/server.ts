@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Context } from "../graphql/context.js";
 import type { Logger } from "../log.js";
+import { requestIdFrom } from "./request-id.js";
 
 export interface HttpOptions {
   readonly apollo: ApolloServer<Context>;
@@ -25,7 +26,6 @@ export interface HttpOptions {
 
 const ALLOWED_HEADERS =
   "authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id";
-const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 class HttpError extends Error {
   constructor(
@@ -45,9 +45,7 @@ export function createHttpHandler(o: HttpOptions): RequestListener {
   const origins = new Set(o.corsOrigins);
   return (req, res) => {
     const started = process.hrtime.bigint();
-    const incoming = req.headers["x-request-id"];
-    const requestId =
-      typeof incoming === "string" && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFrom(req.headers["x-request-id"], randomUUID);
     res.setHeader("x-request-id", requestId);
     const origin = req.headers.origin;
     if (origin !== undefined && origins.has(origin)) {
