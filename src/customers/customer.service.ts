@@ -1,4 +1,7 @@
+import DataLoader from "dataloader";
 import { CUSTOMERS_GROUP, generatePassword } from "../auth/admins.js";
+import type { Context } from "../graphql/context.js";
+import { perRequest } from "../graphql/context.js";
 import { normaliseEmail } from "../auth/email.js";
 import type { CachedUsers } from "../aws/cached-users.js";
 import type { CognitoUsers, UserRecord } from "../aws/cognito-users.js";
@@ -33,6 +36,8 @@ const isGroupPosition = (p: unknown): p is GroupPosition => {
     o.o <= 1_000_000
   );
 };
+
+const CUSTOMER_LOADER = Symbol("customer-loader");
 
 /** Cognito returns at most 60 group members per call; a GraphQL page uses at most this many calls. */
 const COGNITO_PAGE = 60;
@@ -161,19 +166,27 @@ export class CustomerService {
 
   /**
    * The customer as Cognito has it now (one AdminGetUser), for admins managing customers: the
-   * status must not lag behind a password the customer just chose. Drops this instance's cached
-   * record, so the customer's next request is checked against the current one too.
+   * status must not lag behind a password the customer just chose. The fresh record replaces
+   * this instance's cached one, so the customer's next request is checked against it too.
    */
   async read(id: string): Promise<CustomerRecord | null> {
     if (!isCustomerId(id)) return null;
     const u = await this.users.get(id);
-    this.cache.invalidate(id);
+    if (u) this.cache.remember(u);
+    else this.cache.invalidate(id);
     return isCustomerRecord(u, id) ? toCustomer(u) : null;
   }
 
-  /** Many customers by id, one cached lookup each (used by per-request DataLoaders). */
-  async getMany(ids: readonly string[]): Promise<(CustomerRecord | null)[]> {
-    return Promise.all(ids.map((id) => this.get(id)));
+  /** Per request, customers by id: one cached lookup per distinct id, however many files name it. */
+  loader(ctx: Context): DataLoader<string, CustomerRecord | null> {
+    return perRequest(
+      ctx,
+      CUSTOMER_LOADER,
+      () =>
+        new DataLoader<string, CustomerRecord | null>((ids) =>
+          Promise.all(ids.map((id) => this.get(id))),
+        ),
+    );
   }
 
   async exists(id: string): Promise<boolean> {

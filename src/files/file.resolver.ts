@@ -5,8 +5,6 @@ import { Customer } from "../customers/customer.types.js";
 import type { CustomerRecord } from "../customers/customer.types.js";
 import { UnauthenticatedError } from "../errors.js";
 import type { Context } from "../graphql/context.js";
-import { perRequest } from "../graphql/context.js";
-import DataLoader from "dataloader";
 import type { FilePage, FileService, Ticket } from "./file.service.js";
 import {
   FileConnection,
@@ -21,8 +19,6 @@ function viewerOf(ctx: Context): Viewer {
   if (!ctx.viewer) throw new UnauthenticatedError();
   return ctx.viewer;
 }
-
-const CUSTOMER_LOADER = Symbol("customer-loader");
 
 @Resolver(() => FileType)
 export class FileResolver {
@@ -96,13 +92,7 @@ export class FileResolver {
     description: "The owning customer's profile — admin only",
   })
   customer(@Root() file: FileRecord, @Ctx() ctx: Context): Promise<CustomerRecord | null> | null {
-    if (!file.customerId) return null;
-    const loader = perRequest(
-      ctx,
-      CUSTOMER_LOADER,
-      () => new DataLoader<string, CustomerRecord | null>((ids) => this.customers.getMany(ids)),
-    );
-    return loader.load(file.customerId);
+    return file.customerId ? this.customers.loader(ctx).load(file.customerId) : null;
   }
 }
 

@@ -344,7 +344,9 @@ describe("CustomerService.create: races and generated ids", () => {
     expect(await service.get("late-comer")).toBeNull();
     await service.create({ email: "l@late.example", name: "Late", id: "late-comer" }, log);
     expect(await service.exists("late-comer")).toBe(true);
-    expect((await service.getMany(["late-comer", "nobody"])).map((c) => c?.id ?? null)).toEqual([
+    const ctx = { requestId: "r", log, viewer: null, scoped: new Map() };
+    const found = await service.loader(ctx).loadMany(["late-comer", "nobody"]);
+    expect(found.map((c) => (c instanceof Error ? c : (c?.id ?? null)))).toEqual([
       "late-comer",
       null,
     ]);
