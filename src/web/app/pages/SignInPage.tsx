@@ -1,0 +1,186 @@
+import { useMutation } from "@apollo/client/react";
+import { useState } from "react";
+import type { FormEvent } from "react";
+import { CompleteNewPasswordDocument, SignInDocument } from "../../../client/index.js";
+import { describeError } from "../errors.js";
+import { usePageTitle } from "../router.js";
+import type { Session } from "../session.js";
+
+/** Cognito's policy for this pool, checked here first so the message is immediate. */
+export const PASSWORD_RULES =
+  "At least 12 characters, with a lowercase and an uppercase letter, a digit and a symbol.";
+export function meetsPasswordRules(pw: string): boolean {
+  return (
+    pw.length >= 12 &&
+    /[a-z]/.test(pw) &&
+    /[A-Z]/.test(pw) &&
+    /\d/.test(pw) &&
+    /[^A-Za-z0-9]/.test(pw)
+  );
+}
+
+/**
+ * Email and password; when the account still has its temporary password, the step that sets a
+ * new one. Neither password leaves this component except in the request that needs it.
+ */
+export function SignInPage({ session, notice }: { session: Session; notice?: string | undefined }) {
+  const [step, setStep] = useState<{ email: string; session: string } | null>(null);
+  usePageTitle(step ? "Choose a password" : "Sign in");
+  return (
+    <main id="main" className="centered">
+      <div className="card narrow">
+        <p className="brand-line">File portal</p>
+        {step ? (
+          <NewPassword
+            email={step.email}
+            challenge={step.session}
+            onDone={(tokens) => session.signedIn(tokens)}
+            onRestart={() => setStep(null)}
+          />
+        ) : (
+          <SignInForm
+            notice={notice}
+            onTokens={(tokens) => session.signedIn(tokens)}
+            onNewPassword={(email, challenge) => setStep({ email, session: challenge })}
+          />
+        )}
+      </div>
+    </main>
+  );
+}
+
+type Tokens = Parameters<Session["signedIn"]>[0];
+
+function SignInForm({
+  notice,
+  onTokens,
+  onNewPassword,
+}: {
+  notice?: string | undefined;
+  onTokens: (t: Tokens) => void;
+  onNewPassword: (email: string, session: string) => void;
+}) {
+  const [signIn, { loading }] = useMutation(SignInDocument);
+  const [error, setError] = useState("");
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const email = String(form.get("email") ?? "").trim();
+    const password = String(form.get("password") ?? "");
+    setError("");
+    try {
+      const r = await signIn({ variables: { email, password } });
+      const result = r.data?.signIn;
+      if (result?.__typename === "AuthTokens") onTokens(result);
+      else if (result?.__typename === "NewPasswordRequired") onNewPassword(email, result.session);
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  return (
+    <form onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
+      <h1 id="signin-title" tabIndex={-1}>
+        Sign in
+      </h1>
+      {notice && !error && (
+        <p role="status" className="notice">
+          {notice}
+        </p>
+      )}
+      <label htmlFor="email">Email</label>
+      <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
+      <label htmlFor="password">Password</label>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+      />
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={loading}>
+        {loading ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}
+
+function NewPassword({
+  email,
+  challenge,
+  onDone,
+  onRestart,
+}: {
+  email: string;
+  challenge: string;
+  onDone: (t: Tokens) => void;
+  onRestart: () => void;
+}) {
+  const [complete, { loading }] = useMutation(CompleteNewPasswordDocument);
+  const [error, setError] = useState("");
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const newPassword = String(form.get("new-password") ?? "");
+    if (!meetsPasswordRules(newPassword)) return setError(PASSWORD_RULES);
+    if (newPassword !== String(form.get("confirm-password") ?? ""))
+      return setError("The two passwords differ.");
+    setError("");
+    try {
+      const r = await complete({ variables: { email, session: challenge, newPassword } });
+      if (r.data) onDone(r.data.completeNewPassword);
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  return (
+    <form onSubmit={(e) => void submit(e)} aria-labelledby="newpw-title">
+      <h1 id="newpw-title" tabIndex={-1}>
+        Choose a password
+      </h1>
+      <p>
+        You signed in as <strong>{email}</strong> with a temporary password. Choose your own to
+        continue.
+      </p>
+      <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
+      <label htmlFor="new-password">New password</label>
+      <input
+        id="new-password"
+        name="new-password"
+        type="password"
+        autoComplete="new-password"
+        aria-describedby="pw-rules"
+        required
+        autoFocus
+      />
+      <p id="pw-rules" className="hint">
+        {PASSWORD_RULES}
+      </p>
+      <label htmlFor="confirm-password">Repeat the new password</label>
+      <input
+        id="confirm-password"
+        name="confirm-password"
+        type="password"
+        autoComplete="new-password"
+        required
+      />
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onRestart}>
+          Back
+        </button>
+        <button type="submit" className="primary" disabled={loading}>
+          {loading ? "Saving…" : "Set password and sign in"}
+        </button>
+      </div>
+    </form>
+  );
+}
