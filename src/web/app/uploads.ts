@@ -14,7 +14,7 @@ import type {
   SignUploadPartsMutation,
   UploadTicketFieldsFragment,
 } from "../../client/index.js";
-import { Cancelled, StorageError, describeError } from "./errors.js";
+import { Cancelled, StorageError, describeError, errorCode } from "./errors.js";
 
 /**
  * Uploads straight to S3: the API hands out presigned URLs and the bytes never pass through it.
@@ -405,12 +405,22 @@ export class Uploads {
     const signal = job.controller.signal;
     let record = job.record;
     if (record) {
-      // S3's own list of parts is the truth; where it cannot be had, the ETags kept here are.
-      const held = await this.api.uploadedParts(record.fileId, record.uploadId).then(
+      // S3's own list of parts is the truth. Where it cannot be had (the local S3 stand-in has
+      // no ListParts: the API answers INTERNAL_SERVER_ERROR), the ETags kept here are. A refusal
+      // that says the upload is not this user's, or is gone, ends it.
+      const kept = record;
+      const held = await this.api.uploadedParts(kept.fileId, kept.uploadId).then(
         (parts) => Object.fromEntries(parts.map((p) => [String(p.partNumber), p.etag])),
-        () => record!.etags,
+        (err: unknown) => {
+          const code = errorCode(err);
+          if (code === "FORBIDDEN" || code === "NOT_FOUND" || code === "UNAUTHENTICATED") {
+            if (code !== "UNAUTHENTICATED") this.store.remove(kept.fileId);
+            throw err;
+          }
+          return kept.etags;
+        },
       );
-      record = { ...record, etags: held };
+      record = { ...kept, etags: held };
     } else {
       const up = await this.api.start(this.input(job));
       record = {
