@@ -154,9 +154,12 @@ export async function signInUi(page: Page, email: string, password: string): Pro
   await page.getByTestId("viewer").waitFor({ timeout: 15_000 });
 }
 
+/** WCAG 2.1 A and AA, and axe's best practices. */
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+
 /** axe-core over the page as it is: no serious or critical violation. */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
+  const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
   const bad = result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map(
