@@ -159,8 +159,11 @@ const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
 
 /** axe-core over the page as it is: no serious or critical violation. */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
-  // Violations only: collecting every passing node as well is most of axe's time.
+  // Legacy mode runs axe in the page itself: the app has no frames, and the default mode opens
+  // a second page on every analysis to merge frame results (several seconds each here).
+  // Violations only: collecting every passing node as well costs time for nothing.
   const result = await new AxeBuilder({ page })
+    .setLegacyMode(true)
     .withTags(AXE_TAGS)
     .options({ resultTypes: ["violations"] })
     .analyze();
