@@ -12,6 +12,11 @@ export interface TokenClaims {
   readonly tokenUse: "id" | "access";
   /** Expiry, seconds since the epoch. */
   readonly exp: number;
+  /**
+   * When the session began (`auth_time`; `iat` when absent), seconds since the epoch. Refreshed
+   * tokens keep it on AWS, so it dates the whole session for revocation.
+   */
+  readonly authTime: number;
 }
 
 export interface TokenVerifierOptions {
@@ -128,6 +133,7 @@ function toClaims(p: JwtPayload): TokenClaims {
     groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === "string") : [],
     tokenUse: p.token_use,
     exp: p.exp,
+    authTime: typeof p.auth_time === "number" ? p.auth_time : typeof p.iat === "number" ? p.iat : 0,
   };
 }
 

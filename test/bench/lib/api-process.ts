@@ -1,3 +1,4 @@
+import { awsModeEnv as standInEnv } from "../../helpers/stack.js";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -28,15 +29,7 @@ export function awsModeEnv(stack: LocalStack, port: number): NodeJS.ProcessEnv {
     LOG_LEVEL: "info",
     HOST: "127.0.0.1",
     PORT: String(port),
-    AWS_REGION: stack.region,
-    COGNITO_USER_POOL_ID: stack.cognito.userPoolId,
-    COGNITO_CLIENT_ID: stack.cognito.clientId,
-    COGNITO_ENDPOINT: stack.cognito.endpoint,
-    S3_BUCKET: stack.s3.bucket,
-    S3_ENDPOINT: stack.s3.endpoint,
-    // s3rver checks the key id; cognito-local takes any.
-    AWS_ACCESS_KEY_ID: stack.s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.s3.credentials.secretAccessKey,
+    ...standInEnv(stack),
     CORS_ORIGINS: BENCH_SETTINGS.corsOrigins.join(","),
     USER_CACHE_TTL_SECONDS: String(BENCH_SETTINGS.userCacheTtlSeconds),
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
