@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef } from "react";
 import type { ReactNode } from "react";
+import { Alert } from "./Form.js";
 
 /**
  * A modal dialog on the native <dialog> element: the browser traps focus inside, Escape closes
@@ -66,11 +67,7 @@ export function ConfirmDialog({
   return (
     <Dialog open={open} title={title} onClose={onClose}>
       {children}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <div className="actions">
         <button type="button" onClick={onClose} autoFocus>
           Cancel

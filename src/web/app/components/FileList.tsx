@@ -8,6 +8,7 @@ import type { FileFieldsFragment, FileScope } from "../../../client/index.js";
 import { describeError } from "../errors.js";
 import { fileKind, formatBytes, formatDate } from "../format.js";
 import { ConfirmDialog } from "./Dialog.js";
+import { Alert, LoadError, SearchBox } from "./Form.js";
 
 /** Files per request: one page is asked for at a time, as the list scrolls. */
 export const PAGE_SIZE = 50;
@@ -140,15 +141,7 @@ export function FileList({
     }
   };
 
-  if (error && !data)
-    return (
-      <div role="alert" className="error">
-        <p>{describeError(error)}</p>
-        <button type="button" onClick={() => void refetch()}>
-          Try again
-        </button>
-      </div>
-    );
+  if (error && !data) return <LoadError error={error} onRetry={() => void refetch()} />;
 
   const count = edges.length;
   const status = !data
@@ -159,24 +152,17 @@ export function FileList({
 
   return (
     <section className="files" aria-label={caption}>
-      <div className="toolbar">
-        <label htmlFor={filterId}>Filter by name</label>
-        <input
-          id={filterId}
-          type="search"
-          value={filter}
-          onChange={(e) => setFilter(e.target.value)}
-          placeholder="Part of a file name"
-        />
-      </div>
+      <SearchBox
+        id={filterId}
+        label="Filter by name"
+        value={filter}
+        onChange={setFilter}
+        placeholder="Part of a file name"
+      />
       <p role="status" className="hint" data-testid="list-status">
         {status}
       </p>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Alert message={problem} />
       {data && count === 0 ? (
         <p className="empty">No files here yet.</p>
       ) : (

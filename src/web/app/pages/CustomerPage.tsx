@@ -1,6 +1,5 @@
 import { useMutation, useQuery } from "@apollo/client/react";
 import { useState } from "react";
-import type { FormEvent } from "react";
 import {
   CustomerDocument,
   ResetCustomerPasswordDocument,
@@ -9,6 +8,7 @@ import {
 import type { CustomerFieldsFragment } from "../../../client/index.js";
 import { ConfirmDialog, Dialog } from "../components/Dialog.js";
 import { FileList } from "../components/FileList.js";
+import { Alert, Field, FormActions, text, useFormAction } from "../components/Form.js";
 import { OneTimeSecret } from "../components/OneTimeSecret.js";
 import { UploadPanel } from "../components/UploadPanel.js";
 import { describeError } from "../errors.js";
@@ -135,11 +135,7 @@ function CustomerDetails({ customer }: { customer: CustomerFieldsFragment }) {
       <p role="status" className="hint">
         {notice}
       </p>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <EditDialog customer={customer} open={editing} onClose={() => setEditing(false)} />
       {temporary ? (
         <Dialog
@@ -194,28 +190,20 @@ function EditDialog({
   onClose: () => void;
 }) {
   const [update, { loading }] = useMutation(UpdateCustomerDocument);
-  const [error, setError] = useState("");
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const name = String(form.get("name") ?? "").trim();
-    const email = String(form.get("email") ?? "").trim();
-    setError("");
-    try {
-      await update({
-        variables: {
-          id: customer.id,
-          input: {
-            ...(name !== customer.name ? { name } : {}),
-            ...(email !== customer.email ? { email } : {}),
-          },
+  const { error, setError, onSubmit } = useFormAction(async (form) => {
+    const name = text(form, "name");
+    const email = text(form, "email");
+    await update({
+      variables: {
+        id: customer.id,
+        input: {
+          ...(name !== customer.name ? { name } : {}),
+          ...(email !== customer.email ? { email } : {}),
         },
-      });
-      onClose();
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
+      },
+    });
+    onClose();
+  });
   return (
     <Dialog
       open={open}
@@ -225,24 +213,31 @@ function EditDialog({
         onClose();
       }}
     >
-      <form onSubmit={(e) => void submit(e)}>
-        <label htmlFor="edit-name">Name</label>
-        <input id="edit-name" name="name" required defaultValue={customer.name} maxLength={200} />
-        <label htmlFor="edit-email">Email</label>
-        <input id="edit-email" name="email" type="email" required defaultValue={customer.email} />
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={loading}>
-            {loading ? "Saving…" : "Save"}
-          </button>
-        </div>
+      <form onSubmit={onSubmit}>
+        <Field
+          label="Name"
+          id="edit-name"
+          name="name"
+          required
+          defaultValue={customer.name}
+          maxLength={200}
+        />
+        <Field
+          label="Email"
+          id="edit-email"
+          name="email"
+          type="email"
+          required
+          defaultValue={customer.email}
+        />
+        <Alert message={error} />
+        <FormActions
+          back="Cancel"
+          onBack={onClose}
+          submit="Save"
+          busy={loading}
+          busyLabel="Saving…"
+        />
       </form>
     </Dialog>
   );

@@ -1,12 +1,19 @@
 import { NetworkStatus } from "@apollo/client";
 import { useMutation, useQuery } from "@apollo/client/react";
 import { useId, useState } from "react";
-import type { FormEvent } from "react";
 import { CreateCustomerDocument, CustomersDocument } from "../../../client/index.js";
 import type { CreateCustomerMutation, CustomerStatus } from "../../../client/index.js";
 import { Dialog } from "../components/Dialog.js";
+import {
+  Alert,
+  Field,
+  FormActions,
+  LoadError,
+  SearchBox,
+  text,
+  useFormAction,
+} from "../components/Form.js";
 import { OneTimeSecret } from "../components/OneTimeSecret.js";
-import { describeError } from "../errors.js";
 import { formatDate } from "../format.js";
 import { Link, usePageTitle } from "../router.js";
 
@@ -45,16 +52,13 @@ export function CustomersPage() {
           New customer
         </button>
       </div>
-      <div className="toolbar">
-        <label htmlFor={searchId}>Search loaded customers</label>
-        <input
-          id={searchId}
-          type="search"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          placeholder="Name, email or id"
-        />
-      </div>
+      <SearchBox
+        id={searchId}
+        label="Search loaded customers"
+        value={search}
+        onChange={setSearch}
+        placeholder="Name, email or id"
+      />
       <p role="status" className="hint">
         {!data
           ? "Loading customers…"
@@ -62,14 +66,7 @@ export function CustomersPage() {
             ? `${shown.length} of the ${edges.length} customers loaded match.`
             : `${edges.length} customer${edges.length === 1 ? "" : "s"}${pageInfo?.hasNextPage ? " loaded" : ""}.`}
       </p>
-      {error && (
-        <div role="alert" className="error">
-          <p>{describeError(error)}</p>
-          <button type="button" onClick={() => void refetch()}>
-            Try again
-          </button>
-        </div>
-      )}
+      {error && <LoadError error={error} onRetry={() => void refetch()} />}
       {data && edges.length === 0 ? (
         <p className="empty">No customers yet. Create the first one.</p>
       ) : (
@@ -137,36 +134,24 @@ function CreateCustomerDialog({
   onCreated: () => void;
 }) {
   const [create, { loading }] = useMutation(CreateCustomerDocument);
-  const [error, setError] = useState("");
   const [created, setCreated] = useState<CreateCustomerMutation["createCustomer"] | null>(null);
+  const { error, setError, onSubmit } = useFormAction(async (form) => {
+    const id = text(form, "id");
+    const r = await create({
+      variables: {
+        input: { name: text(form, "name"), email: text(form, "email"), ...(id ? { id } : {}) },
+      },
+    });
+    if (r.data) {
+      setCreated(r.data.createCustomer);
+      onCreated();
+    }
+  });
   const close = () => {
     // The temporary password is gone once the dialog closes.
     setCreated(null);
     setError("");
     onClose();
-  };
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const id = String(form.get("id") ?? "").trim();
-    setError("");
-    try {
-      const r = await create({
-        variables: {
-          input: {
-            name: String(form.get("name") ?? "").trim(),
-            email: String(form.get("email") ?? "").trim(),
-            ...(id ? { id } : {}),
-          },
-        },
-      });
-      if (r.data) {
-        setCreated(r.data.createCustomer);
-        onCreated();
-      }
-    } catch (err) {
-      setError(describeError(err));
-    }
   };
   return (
     <Dialog open={open} title={created ? "Customer created" : "New customer"} onClose={close}>
@@ -184,30 +169,38 @@ function CreateCustomerDialog({
           </div>
         </>
       ) : (
-        <form onSubmit={(e) => void submit(e)}>
-          <label htmlFor="new-name">Name</label>
-          <input id="new-name" name="name" required maxLength={200} autoComplete="organization" />
-          <label htmlFor="new-email">Email</label>
-          <input id="new-email" name="email" type="email" required autoComplete="off" />
-          <label htmlFor="new-id">Customer id (optional)</label>
-          <input id="new-id" name="id" aria-describedby="new-id-hint" autoComplete="off" />
-          <p id="new-id-hint" className="hint">
-            Lowercase letters, digits and dashes; generated from the name when left empty. It never
-            changes.
-          </p>
-          {error && (
-            <p role="alert" className="error">
-              {error}
-            </p>
-          )}
-          <div className="actions">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={loading}>
-              {loading ? "Creating…" : "Create customer"}
-            </button>
-          </div>
+        <form onSubmit={onSubmit}>
+          <Field
+            label="Name"
+            id="new-name"
+            name="name"
+            required
+            maxLength={200}
+            autoComplete="organization"
+          />
+          <Field
+            label="Email"
+            id="new-email"
+            name="email"
+            type="email"
+            required
+            autoComplete="off"
+          />
+          <Field
+            label="Customer id (optional)"
+            id="new-id"
+            name="id"
+            autoComplete="off"
+            hint="Lowercase letters, digits and dashes; generated from the name when left empty. It never changes."
+          />
+          <Alert message={error} />
+          <FormActions
+            back="Cancel"
+            onBack={close}
+            submit="Create customer"
+            busy={loading}
+            busyLabel="Creating…"
+          />
         </form>
       )}
     </Dialog>

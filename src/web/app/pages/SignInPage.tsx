@@ -1,9 +1,8 @@
 import { useMutation } from "@apollo/client/react";
 import { useState } from "react";
-import type { FormEvent } from "react";
 import { CompleteNewPasswordDocument, SignInDocument } from "../../../client/index.js";
-import { describeError } from "../errors.js";
 import { usePageTitle } from "../router.js";
+import { Alert, Field, FormActions, text, useFormAction } from "../components/Form.js";
 import type { Session } from "../session.js";
 
 /** Cognito's policy for this pool, checked here first so the message is immediate. */
@@ -61,24 +60,15 @@ function SignInForm({
   onNewPassword: (email: string, session: string) => void;
 }) {
   const [signIn, { loading }] = useMutation(SignInDocument);
-  const [error, setError] = useState("");
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const email = String(form.get("email") ?? "").trim();
-    const password = String(form.get("password") ?? "");
-    setError("");
-    try {
-      const r = await signIn({ variables: { email, password } });
-      const result = r.data?.signIn;
-      if (result?.__typename === "AuthTokens") onTokens(result);
-      else if (result?.__typename === "NewPasswordRequired") onNewPassword(email, result.session);
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
+  const { error, onSubmit } = useFormAction(async (form) => {
+    const email = text(form, "email");
+    const r = await signIn({ variables: { email, password: text(form, "password", false) } });
+    const result = r.data?.signIn;
+    if (result?.__typename === "AuthTokens") onTokens(result);
+    else if (result?.__typename === "NewPasswordRequired") onNewPassword(email, result.session);
+  });
   return (
-    <form onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
+    <form onSubmit={onSubmit} aria-labelledby="signin-title">
       <h1 id="signin-title" tabIndex={-1}>
         Sign in
       </h1>
@@ -87,21 +77,24 @@ function SignInForm({
           {notice}
         </p>
       )}
-      <label htmlFor="email">Email</label>
-      <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
-      <label htmlFor="password">Password</label>
-      <input
+      <Field
+        label="Email"
+        id="email"
+        name="email"
+        type="email"
+        autoComplete="username"
+        required
+        autoFocus
+      />
+      <Field
+        label="Password"
         id="password"
         name="password"
         type="password"
         autoComplete="current-password"
         required
       />
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <button type="submit" className="primary" disabled={loading}>
         {loading ? "Signing in…" : "Sign in"}
       </button>
@@ -121,24 +114,16 @@ function NewPassword({
   onRestart: () => void;
 }) {
   const [complete, { loading }] = useMutation(CompleteNewPasswordDocument);
-  const [error, setError] = useState("");
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const newPassword = String(form.get("new-password") ?? "");
-    if (!meetsPasswordRules(newPassword)) return setError(PASSWORD_RULES);
-    if (newPassword !== String(form.get("confirm-password") ?? ""))
-      return setError("The two passwords differ.");
-    setError("");
-    try {
-      const r = await complete({ variables: { email, session: challenge, newPassword } });
-      if (r.data) onDone(r.data.completeNewPassword);
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
+  const { error, onSubmit } = useFormAction(async (form) => {
+    const newPassword = text(form, "new-password", false);
+    if (!meetsPasswordRules(newPassword)) return PASSWORD_RULES;
+    if (newPassword !== text(form, "confirm-password", false)) return "The two passwords differ.";
+    const r = await complete({ variables: { email, session: challenge, newPassword } });
+    if (r.data) onDone(r.data.completeNewPassword);
+    return undefined;
+  });
   return (
-    <form onSubmit={(e) => void submit(e)} aria-labelledby="newpw-title">
+    <form onSubmit={onSubmit} aria-labelledby="newpw-title">
       <h1 id="newpw-title" tabIndex={-1}>
         Choose a password
       </h1>
@@ -147,40 +132,32 @@ function NewPassword({
         continue.
       </p>
       <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
-      <label htmlFor="new-password">New password</label>
-      <input
+      <Field
+        label="New password"
         id="new-password"
         name="new-password"
         type="password"
         autoComplete="new-password"
-        aria-describedby="pw-rules"
+        hint={PASSWORD_RULES}
         required
         autoFocus
       />
-      <p id="pw-rules" className="hint">
-        {PASSWORD_RULES}
-      </p>
-      <label htmlFor="confirm-password">Repeat the new password</label>
-      <input
+      <Field
+        label="Repeat the new password"
         id="confirm-password"
         name="confirm-password"
         type="password"
         autoComplete="new-password"
         required
       />
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="button" onClick={onRestart}>
-          Back
-        </button>
-        <button type="submit" className="primary" disabled={loading}>
-          {loading ? "Saving…" : "Set password and sign in"}
-        </button>
-      </div>
+      <Alert message={error} />
+      <FormActions
+        back="Back"
+        onBack={onRestart}
+        submit="Set password and sign in"
+        busy={loading}
+        busyLabel="Saving…"
+      />
     </form>
   );
 }
