@@ -361,6 +361,23 @@ describe.skipIf(!CHROMIUM)("web app, customer", () => {
     problems.length = 0;
   });
 
+  it("sign-in: a wrong password and then throttling (RATE_LIMITED) each say what happened", async () => {
+    const actor = await newActor(browser);
+    const p = actor.page;
+    await p.goto(`${w.origin}/`);
+    const messages: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      await p.getByLabel("Email").fill("globex@example.test");
+      await p.getByLabel("Password").fill("Not-the-password-1");
+      await p.getByRole("button", { name: "Sign in" }).click();
+      await expect.poll(() => p.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
+      messages.push((await p.getByRole("alert").textContent()) ?? "");
+    }
+    expect(messages[0]).toBe("Incorrect email or password");
+    expect(messages.at(-1)).toMatch(/^Too many attempts\. Try again in \d+ seconds\.$/);
+    await actor.context.close();
+  });
+
   it("cannot open the admin pages or another customer's folder, direct URLs included", async () => {
     const gql = watchGraphql(page);
     for (const url of ["/customers", "/customers/globex", "/general"]) {

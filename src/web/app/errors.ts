@@ -47,8 +47,12 @@ export function describeError(err: unknown): string {
         return "It no longer exists: it was deleted, or the upload was finished or cancelled.";
       case "CONFLICT":
         return message;
-      case "RATE_LIMITED":
-        return "Too many requests right now. Wait a moment, then try again.";
+      case "RATE_LIMITED": {
+        const wait = Number(first?.extensions?.retryAfter);
+        return wait > 0
+          ? `Too many attempts. Try again in ${wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`}.`
+          : "Too many attempts. Wait a minute, then try again.";
+      }
       case "SERVICE_UNAVAILABLE":
         return "The storage or sign-in service is unavailable right now. Try again in a minute.";
       default: {
@@ -59,6 +63,8 @@ export function describeError(err: unknown): string {
   }
   if (ServerError.is(err)) {
     if (err.statusCode === 401) return "Your session has ended. Please sign in again.";
+    // Sign-in throttling answers 429 (RATE_LIMITED) with a Retry-After header.
+    if (err.statusCode === 429) return "Too many attempts. Wait a minute, then try again.";
     if (err.statusCode === 503)
       return "The service is unavailable right now. Try again in a minute.";
     return `The server answered ${err.statusCode}. Try again.`;

@@ -66,6 +66,9 @@ function SignInForm({
     const result = r.data?.signIn;
     if (result?.__typename === "AuthTokens") onTokens(result);
     else if (result?.__typename === "NewPasswordRequired") onNewPassword(email, result.session);
+    // A step this app does not show yet (the authenticator code of the account issue).
+    else return "This account needs a sign-in step the portal does not offer yet.";
+    return undefined;
   });
   return (
     <form onSubmit={onSubmit} aria-labelledby="signin-title">
