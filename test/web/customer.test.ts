@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Browser, Page, Route } from "playwright-core";
+import type { Browser, FileChooser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CreateCustomerDocument,
@@ -431,6 +431,11 @@ describe.skipIf(!CHROMIUM)("web app, customer", () => {
   });
 
   it("reaches every main action by keyboard", async () => {
+    // File-chooser interception is switched on when a listener exists; on from the start, it is
+    // in place before Enter is pressed.
+    const choosers: FileChooser[] = [];
+    const onChooser = (c: FileChooser) => void choosers.push(c);
+    page.on("filechooser", onChooser);
     await page.goto(`${w.origin}/files`);
     await expect.poll(() => rows()).toContain("acme-report.csv");
     await page.locator("body").focus();
@@ -458,11 +463,10 @@ describe.skipIf(!CHROMIUM)("web app, customer", () => {
       expect(seen, seen.join(" | ")).toContain(want);
     // Enter on "Choose files" opens the file picker.
     await page.getByRole("button", { name: "Choose files" }).focus();
-    const [chooser] = await Promise.all([
-      page.waitForEvent("filechooser"),
-      page.keyboard.press("Enter"),
-    ]);
-    expect(chooser.isMultiple()).toBe(true);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => choosers.length).toBe(1);
+    expect(choosers[0]!.isMultiple()).toBe(true);
+    page.off("filechooser", onChooser);
   });
 
   it("first page usable: a signed-in reload shows the file list (reported; generous bound)", async () => {
