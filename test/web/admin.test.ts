@@ -84,7 +84,7 @@ describe.skipIf(!CHROMIUM)("web app, admin", () => {
     await page.getByRole("button", { name: "New customer" }).click();
     const dialog = page.getByRole("dialog", { name: "New customer" });
     await dialog.getByLabel("Name").fill("Initech");
-    await dialog.getByLabel("Email").fill("initech@example.test");
+    await dialog.getByLabel("Email", { exact: true }).fill("initech@example.test");
     await dialog.getByLabel("Customer id (optional)").fill("initech");
     await expectAccessible(page, "new customer dialog");
     await dialog.getByRole("button", { name: "Create customer" }).click();

@@ -6,6 +6,7 @@ import { describeError } from "./errors.js";
 import { CustomerPage } from "./pages/CustomerPage.js";
 import { CustomersPage } from "./pages/CustomersPage.js";
 import { FilesPage, GeneralFilesPage } from "./pages/FilesPage.js";
+import { AccountPage, ForgotPasswordPage, SetPasswordPage } from "./pages/AccountPages.js";
 import { NotAllowedPage, NotFoundPage } from "./pages/Problems.js";
 import { SignInPage } from "./pages/SignInPage.js";
 import { Link, match, navigate, useFocusOnNavigate, usePath } from "./router.js";
@@ -17,11 +18,12 @@ export type Viewer = MeQuery["me"];
 /**
  * The app's routes. Customers: /files. Admins: /customers, /customers/:id, /general. Signed out,
  * every route shows the sign-in form and, once signed in, the page that was asked for.
- * Routes the account issue adds slot in here: /welcome and /reset (signed out, token in the
- * URL fragment), /account (change password, sign out everywhere, MFA setup).
+ * /welcome#token=… and /reset#token=… (the emailed links) and /forgot work signed out; /account
+ * (change password, sign out everywhere, authenticator app) is every signed-in user's.
  */
 export function App({ session }: { session: Session }) {
   const state = useSyncExternalStore(session.subscribe, session.getSnapshot);
+  const path = usePath();
   const client = useApolloClient();
   const wasSignedIn = useRef(false);
   useEffect(() => {
@@ -39,6 +41,10 @@ export function App({ session }: { session: Session }) {
         <p>Loading…</p>
       </main>
     );
+  // The emailed links and the reset request work signed in or out.
+  if (path === "/welcome" || path === "/reset")
+    return <SetPasswordPage session={session} kind={path === "/welcome" ? "welcome" : "reset"} />;
+  if (path === "/forgot" && state.status !== "signedIn") return <ForgotPasswordPage />;
   if (state.status === "signedOut") return <SignInPage session={session} notice={state.notice} />;
   return <SignedIn session={session} />;
 }
@@ -87,13 +93,14 @@ function Shell({ session, viewer }: { session: Session; viewer: Viewer }) {
   const admin = viewer.role === "ADMIN";
   const home = admin ? "/customers" : "/files";
   useEffect(() => {
-    if (path === "/" || path === "/signin" || (admin && path === "/files"))
+    if (path === "/" || path === "/signin" || path === "/forgot" || (admin && path === "/files"))
       navigate(home, { replace: true });
   }, [path, admin, home]);
 
   let page;
   let params: Record<string, string> | null;
   if (match("/files", path) && !admin) page = <FilesPage uploads={uploads} />;
+  else if (match("/account", path)) page = <AccountPage session={session} />;
   else if (match("/customers", path))
     page = admin ? <CustomersPage /> : <NotAllowedPage home={home} />;
   else if ((params = match("/customers/:id", path)))
@@ -104,7 +111,8 @@ function Shell({ session, viewer }: { session: Session; viewer: Viewer }) {
     );
   else if (match("/general", path))
     page = admin ? <GeneralFilesPage uploads={uploads} /> : <NotAllowedPage home={home} />;
-  else if (path === "/" || path === "/signin" || path === "/files") page = null;
+  else if (path === "/" || path === "/signin" || path === "/files" || path === "/forgot")
+    page = null;
   else page = <NotFoundPage home={home} />;
 
   const signOut = () => {
@@ -150,6 +158,9 @@ function Shell({ session, viewer }: { session: Session; viewer: Viewer }) {
             {viewer.email ?? viewer.id}
             {admin ? " (admin)" : ""}
           </span>
+          <Link to="/account" aria-current={current("/account")}>
+            Account
+          </Link>
           <button type="button" onClick={signOut}>
             Sign out
           </button>

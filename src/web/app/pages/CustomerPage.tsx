@@ -3,6 +3,7 @@ import { useState } from "react";
 import {
   CustomerDocument,
   ResetCustomerPasswordDocument,
+  SendInvitationDocument,
   UpdateCustomerDocument,
 } from "../../../client/index.js";
 import type { CustomerFieldsFragment } from "../../../client/index.js";
@@ -74,6 +75,7 @@ export function CustomerPage({ id, uploads }: { id: string; uploads: Uploads }) 
 function CustomerDetails({ customer }: { customer: CustomerFieldsFragment }) {
   const [update, { loading: updating }] = useMutation(UpdateCustomerDocument);
   const [reset, { loading: resetting }] = useMutation(ResetCustomerPasswordDocument);
+  const [sendInvitation, { loading: inviting }] = useMutation(SendInvitationDocument);
   const [editing, setEditing] = useState(false);
   const [confirmReset, setConfirmReset] = useState(false);
   const [temporary, setTemporary] = useState<string | null>(null);
@@ -88,6 +90,18 @@ function CustomerDetails({ customer }: { customer: CustomerFieldsFragment }) {
       setNotice(
         disabled ? "The customer can sign in again." : "The customer can no longer sign in.",
       );
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  const invite = async () => {
+    setError("");
+    try {
+      const r = await sendInvitation({ variables: { customerId: customer.id } });
+      if (r.data)
+        setNotice(
+          `Invitation sent to ${r.data.sendInvitation.sentTo}; the link works until ${formatDate(r.data.sendInvitation.expiresAt)}. Earlier links no longer work.`,
+        );
     } catch (err) {
       setError(describeError(err));
     }
@@ -131,6 +145,11 @@ function CustomerDetails({ customer }: { customer: CustomerFieldsFragment }) {
         <button type="button" onClick={() => setConfirmReset(true)}>
           Reset password
         </button>
+        {customer.status === "INVITED" && (
+          <button type="button" onClick={() => void invite()} disabled={inviting}>
+            Send invitation again
+          </button>
+        )}
       </div>
       <p role="status" className="hint">
         {notice}

@@ -135,14 +135,21 @@ function CreateCustomerDialog({
 }) {
   const [create, { loading }] = useMutation(CreateCustomerDocument);
   const [created, setCreated] = useState<CreateCustomerMutation["createCustomer"] | null>(null);
+  const [invited, setInvited] = useState(false);
   const { error, setError, onSubmit } = useFormAction(async (form) => {
     const id = text(form, "id");
     const r = await create({
       variables: {
-        input: { name: text(form, "name"), email: text(form, "email"), ...(id ? { id } : {}) },
+        input: {
+          name: text(form, "name"),
+          email: text(form, "email"),
+          ...(id ? { id } : {}),
+          sendInvitation: form.get("invite") === "on",
+        },
       },
     });
     if (r.data) {
+      setInvited(form.get("invite") === "on");
       setCreated(r.data.createCustomer);
       onCreated();
     }
@@ -159,7 +166,7 @@ function CreateCustomerDialog({
         <>
           <p>
             <strong>{created.customer.name}</strong> ({created.customer.email}) can now sign in with
-            this temporary password.
+            this temporary password{invited ? ", or with the emailed invitation link" : ""}.
           </p>
           <OneTimeSecret label="Temporary password" value={created.temporaryPassword} />
           <div className="actions">
@@ -193,6 +200,10 @@ function CreateCustomerDialog({
             autoComplete="off"
             hint="Lowercase letters, digits and dashes; generated from the name when left empty. It never changes."
           />
+          <p className="check">
+            <input id="new-invite" name="invite" type="checkbox" />
+            <label htmlFor="new-invite">Email an invitation link to choose a password</label>
+          </p>
           <Alert message={error} />
           <FormActions
             back="Cancel"

@@ -1,7 +1,11 @@
 import { useMutation } from "@apollo/client/react";
 import { useState } from "react";
-import { CompleteNewPasswordDocument, SignInDocument } from "../../../client/index.js";
-import { usePageTitle } from "../router.js";
+import {
+  CompleteMfaSignInDocument,
+  CompleteNewPasswordDocument,
+  SignInDocument,
+} from "../../../client/index.js";
+import { Link, usePageTitle } from "../router.js";
 import { Alert, Field, FormActions, text, useFormAction } from "../components/Form.js";
 import type { Session } from "../session.js";
 
@@ -23,13 +27,26 @@ export function meetsPasswordRules(pw: string): boolean {
  * new one. Neither password leaves this component except in the request that needs it.
  */
 export function SignInPage({ session, notice }: { session: Session; notice?: string | undefined }) {
-  const [step, setStep] = useState<{ email: string; session: string } | null>(null);
-  usePageTitle(step ? "Choose a password" : "Sign in");
+  const [step, setStep] = useState<{
+    kind: "newPassword" | "mfa";
+    email: string;
+    session: string;
+  } | null>(null);
+  usePageTitle(
+    step?.kind === "newPassword" ? "Choose a password" : step ? "Authenticator code" : "Sign in",
+  );
   return (
     <main id="main" className="centered">
       <div className="card narrow">
         <p className="brand-line">File portal</p>
-        {step ? (
+        {step?.kind === "mfa" ? (
+          <MfaCode
+            email={step.email}
+            challenge={step.session}
+            onDone={(tokens) => session.signedIn(tokens)}
+            onRestart={() => setStep(null)}
+          />
+        ) : step ? (
           <NewPassword
             email={step.email}
             challenge={step.session}
@@ -40,7 +57,7 @@ export function SignInPage({ session, notice }: { session: Session; notice?: str
           <SignInForm
             notice={notice}
             onTokens={(tokens) => session.signedIn(tokens)}
-            onNewPassword={(email, challenge) => setStep({ email, session: challenge })}
+            onStep={(kind, email, challenge) => setStep({ kind, email, session: challenge })}
           />
         )}
       </div>
@@ -53,11 +70,11 @@ type Tokens = Parameters<Session["signedIn"]>[0];
 function SignInForm({
   notice,
   onTokens,
-  onNewPassword,
+  onStep,
 }: {
   notice?: string | undefined;
   onTokens: (t: Tokens) => void;
-  onNewPassword: (email: string, session: string) => void;
+  onStep: (kind: "newPassword" | "mfa", email: string, session: string) => void;
 }) {
   const [signIn, { loading }] = useMutation(SignInDocument);
   const { error, onSubmit } = useFormAction(async (form) => {
@@ -65,9 +82,9 @@ function SignInForm({
     const r = await signIn({ variables: { email, password: text(form, "password", false) } });
     const result = r.data?.signIn;
     if (result?.__typename === "AuthTokens") onTokens(result);
-    else if (result?.__typename === "NewPasswordRequired") onNewPassword(email, result.session);
-    // A step this app does not show yet (the authenticator code of the account issue).
-    else return "This account needs a sign-in step the portal does not offer yet.";
+    else if (result?.__typename === "NewPasswordRequired")
+      onStep("newPassword", email, result.session);
+    else if (result?.__typename === "MfaRequired") onStep("mfa", email, result.session);
     return undefined;
   });
   return (
@@ -101,6 +118,9 @@ function SignInForm({
       <button type="submit" className="primary" disabled={loading}>
         {loading ? "Signing in…" : "Sign in"}
       </button>
+      <p className="hint">
+        <Link to="/forgot">Forgot your password?</Link>
+      </p>
     </form>
   );
 }
@@ -160,6 +180,53 @@ function NewPassword({
         submit="Set password and sign in"
         busy={loading}
         busyLabel="Saving…"
+      />
+    </form>
+  );
+}
+
+/** The second step for an account with an authenticator app: the six-digit code. */
+function MfaCode({
+  email,
+  challenge,
+  onDone,
+  onRestart,
+}: {
+  email: string;
+  challenge: string;
+  onDone: (t: Tokens) => void;
+  onRestart: () => void;
+}) {
+  const [complete, { loading }] = useMutation(CompleteMfaSignInDocument);
+  const { error, onSubmit } = useFormAction(async (form) => {
+    const r = await complete({
+      variables: { email, session: challenge, code: text(form, "code") },
+    });
+    if (r.data) onDone(r.data.completeMfaSignIn);
+  });
+  return (
+    <form onSubmit={onSubmit} aria-labelledby="mfa-title">
+      <h1 id="mfa-title" tabIndex={-1}>
+        Authenticator code
+      </h1>
+      <p>Enter the six-digit code your authenticator app shows for {email}.</p>
+      <Field
+        label="Code"
+        id="code"
+        name="code"
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        pattern="\d{6}"
+        required
+        autoFocus
+      />
+      <Alert message={error} />
+      <FormActions
+        back="Back"
+        onBack={onRestart}
+        submit="Sign in"
+        busy={loading}
+        busyLabel="Checking…"
       />
     </form>
   );
