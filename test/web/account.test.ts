@@ -151,7 +151,7 @@ describe.skipIf(!CHROMIUM)("web app, account lifecycle", () => {
     const secret = (await one.page.getByTestId("totp-secret").textContent()) ?? "";
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
     await expectAccessible(one.page, "authenticator setup");
-    await screenshots(one.page, "account");
+    await screenshots(one.page, "account", { fullPage: true });
     await one.page.getByLabel("Code from the app").fill(generateSync({ secret }));
     await one.page.getByRole("button", { name: "Turn on" }).click();
     await expect.poll(() => one.page.getByTestId("mfa-status").textContent()).toBe("On");

@@ -178,8 +178,12 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
 
 const IMG = path.join(ROOT, "docs", "img");
 
-/** docs/img/web-{name}-desktop.png and -phone.png, for the README. */
-export async function screenshots(page: Page, name: string): Promise<void> {
+/** docs/img/web-{name}-desktop.png and -phone.png, for the README (the viewport, or the whole page). */
+export async function screenshots(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
   await mkdir(IMG, { recursive: true });
   const before = page.viewportSize() ?? DESKTOP;
   for (const [label, size] of [
@@ -190,6 +194,9 @@ export async function screenshots(page: Page, name: string): Promise<void> {
     await page.evaluate("document.fonts.ready.then(() => undefined)");
     await page.screenshot({
       path: path.join(IMG, `web-${name}-${label}.png`),
+      fullPage: options.fullPage ?? false,
+      // Secrets shown once (temporary passwords, authenticator keys) stay out of the docs.
+      mask: [page.getByTestId("totp-secret"), page.getByTestId("one-time-secret")],
       animations: "disabled",
     });
   }
