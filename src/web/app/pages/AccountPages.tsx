@@ -15,40 +15,12 @@ import { Alert, Field, FormActions, text, useFormAction } from "../components/Fo
 import { describeError } from "../errors.js";
 import { Link, navigate, usePageTitle } from "../router.js";
 import type { Session } from "../session.js";
-import { PASSWORD_RULES, meetsPasswordRules } from "./SignInPage.js";
-
-/** The new password twice, checked here first so the message is immediate. */
-function checkNewPassword(form: FormData): string | undefined {
-  const pw = text(form, "new-password", false);
-  if (!meetsPasswordRules(pw)) return PASSWORD_RULES;
-  if (pw !== text(form, "confirm-password", false)) return "The two passwords differ.";
-  return undefined;
-}
-
-function NewPasswordFields({ autoFocus }: { autoFocus?: boolean }) {
-  return (
-    <>
-      <Field
-        label="New password"
-        id="new-password"
-        name="new-password"
-        type="password"
-        autoComplete="new-password"
-        hint={PASSWORD_RULES}
-        required
-        autoFocus={autoFocus}
-      />
-      <Field
-        label="Repeat the new password"
-        id="confirm-password"
-        name="confirm-password"
-        type="password"
-        autoComplete="new-password"
-        required
-      />
-    </>
-  );
-}
+import {
+  AuthCard,
+  EmailField,
+  NewPasswordFields,
+  checkNewPassword,
+} from "../components/Password.js";
 
 /**
  * `/welcome#token=…` (invitation) and `/reset#token=…` (forgot password): choose a password with
@@ -84,32 +56,29 @@ export function SetPasswordPage({
     return undefined;
   });
   return (
-    <main id="main" className="centered">
-      <div className="card narrow">
-        <p className="brand-line">File portal</p>
-        <form onSubmit={onSubmit} aria-labelledby="setpw-title">
-          <h1 id="setpw-title" tabIndex={-1}>
-            {title}
-          </h1>
-          {!token && (
-            <p role="alert" className="error">
-              This link is incomplete. Open the link from the email again, or{" "}
-              <Link to="/forgot">ask for a new one</Link>.
-            </p>
-          )}
-          <NewPasswordFields autoFocus />
-          <Alert message={error} />
-          {error && (
-            <p>
-              Links work once and for a limited time: <Link to="/forgot">ask for a new one</Link>.
-            </p>
-          )}
-          <button type="submit" className="primary" disabled={loading || !token}>
-            {loading ? "Saving…" : "Set password and sign in"}
-          </button>
-        </form>
-      </div>
-    </main>
+    <AuthCard>
+      <form onSubmit={onSubmit} aria-labelledby="setpw-title">
+        <h1 id="setpw-title" tabIndex={-1}>
+          {title}
+        </h1>
+        {!token && (
+          <p role="alert" className="error">
+            This link is incomplete. Open the link from the email again, or{" "}
+            <Link to="/forgot">ask for a new one</Link>.
+          </p>
+        )}
+        <NewPasswordFields autoFocus />
+        <Alert message={error} />
+        {error && (
+          <p>
+            Links work once and for a limited time: <Link to="/forgot">ask for a new one</Link>.
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={loading || !token}>
+          {loading ? "Saving…" : "Set password and sign in"}
+        </button>
+      </form>
+    </AuthCard>
   );
 }
 
@@ -124,42 +93,31 @@ export function ForgotPasswordPage() {
     setSentTo(email);
   });
   return (
-    <main id="main" className="centered">
-      <div className="card narrow">
-        <p className="brand-line">File portal</p>
-        <form onSubmit={onSubmit} aria-labelledby="forgot-title">
-          <h1 id="forgot-title" tabIndex={-1}>
-            Forgot password
-          </h1>
-          {sentTo ? (
-            <p role="status">
-              If an account uses <strong>{sentTo}</strong>, an email with a link to choose a new
-              password is on its way. The link works once.
-            </p>
-          ) : (
-            <>
-              <p>We email you a link to choose a new password.</p>
-              <Field
-                label="Email"
-                id="email"
-                name="email"
-                type="email"
-                autoComplete="username"
-                required
-                autoFocus
-              />
-              <Alert message={error} />
-              <button type="submit" className="primary" disabled={loading}>
-                {loading ? "Sending…" : "Email me a link"}
-              </button>
-            </>
-          )}
-          <p>
-            <Link to="/">Back to sign-in</Link>
+    <AuthCard>
+      <form onSubmit={onSubmit} aria-labelledby="forgot-title">
+        <h1 id="forgot-title" tabIndex={-1}>
+          Forgot password
+        </h1>
+        {sentTo ? (
+          <p role="status">
+            If an account uses <strong>{sentTo}</strong>, an email with a link to choose a new
+            password is on its way. The link works once.
           </p>
-        </form>
-      </div>
-    </main>
+        ) : (
+          <>
+            <p>We email you a link to choose a new password.</p>
+            <EmailField />
+            <Alert message={error} />
+            <button type="submit" className="primary" disabled={loading}>
+              {loading ? "Sending…" : "Email me a link"}
+            </button>
+          </>
+        )}
+        <p>
+          <Link to="/">Back to sign-in</Link>
+        </p>
+      </form>
+    </AuthCard>
   );
 }
 

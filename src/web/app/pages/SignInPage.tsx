@@ -6,21 +6,14 @@ import {
   SignInDocument,
 } from "../../../client/index.js";
 import { Link, usePageTitle } from "../router.js";
+import {
+  AuthCard,
+  EmailField,
+  NewPasswordFields,
+  checkNewPassword,
+} from "../components/Password.js";
 import { Alert, Field, FormActions, text, useFormAction } from "../components/Form.js";
 import type { Session } from "../session.js";
-
-/** Cognito's policy for this pool, checked here first so the message is immediate. */
-export const PASSWORD_RULES =
-  "At least 12 characters, with a lowercase and an uppercase letter, a digit and a symbol.";
-export function meetsPasswordRules(pw: string): boolean {
-  return (
-    pw.length >= 12 &&
-    /[a-z]/.test(pw) &&
-    /[A-Z]/.test(pw) &&
-    /\d/.test(pw) &&
-    /[^A-Za-z0-9]/.test(pw)
-  );
-}
 
 /**
  * Email and password; when the account still has its temporary password, the step that sets a
@@ -36,36 +29,41 @@ export function SignInPage({ session, notice }: { session: Session; notice?: str
     step?.kind === "newPassword" ? "Choose a password" : step ? "Authenticator code" : "Sign in",
   );
   return (
-    <main id="main" className="centered">
-      <div className="card narrow">
-        <p className="brand-line">File portal</p>
-        {step?.kind === "mfa" ? (
-          <MfaCode
-            email={step.email}
-            challenge={step.session}
-            onDone={(tokens) => session.signedIn(tokens)}
-            onRestart={() => setStep(null)}
-          />
-        ) : step ? (
-          <NewPassword
-            email={step.email}
-            challenge={step.session}
-            onDone={(tokens) => session.signedIn(tokens)}
-            onRestart={() => setStep(null)}
-          />
-        ) : (
-          <SignInForm
-            notice={notice}
-            onTokens={(tokens) => session.signedIn(tokens)}
-            onStep={(kind, email, challenge) => setStep({ kind, email, session: challenge })}
-          />
-        )}
-      </div>
-    </main>
+    <AuthCard>
+      {step?.kind === "mfa" ? (
+        <MfaCode
+          email={step.email}
+          challenge={step.session}
+          onDone={(tokens) => session.signedIn(tokens)}
+          onRestart={() => setStep(null)}
+        />
+      ) : step ? (
+        <NewPassword
+          email={step.email}
+          challenge={step.session}
+          onDone={(tokens) => session.signedIn(tokens)}
+          onRestart={() => setStep(null)}
+        />
+      ) : (
+        <SignInForm
+          notice={notice}
+          onTokens={(tokens) => session.signedIn(tokens)}
+          onStep={(kind, email, challenge) => setStep({ kind, email, session: challenge })}
+        />
+      )}
+    </AuthCard>
   );
 }
 
 type Tokens = Parameters<Session["signedIn"]>[0];
+
+/** A second sign-in step: the challenge the API answered with, and where it leads. */
+interface StepProps {
+  email: string;
+  challenge: string;
+  onDone: (t: Tokens) => void;
+  onRestart: () => void;
+}
 
 function SignInForm({
   notice,
@@ -97,15 +95,7 @@ function SignInForm({
           {notice}
         </p>
       )}
-      <Field
-        label="Email"
-        id="email"
-        name="email"
-        type="email"
-        autoComplete="username"
-        required
-        autoFocus
-      />
+      <EmailField />
       <Field
         label="Password"
         id="password"
@@ -125,22 +115,12 @@ function SignInForm({
   );
 }
 
-function NewPassword({
-  email,
-  challenge,
-  onDone,
-  onRestart,
-}: {
-  email: string;
-  challenge: string;
-  onDone: (t: Tokens) => void;
-  onRestart: () => void;
-}) {
+function NewPassword({ email, challenge, onDone, onRestart }: StepProps) {
   const [complete, { loading }] = useMutation(CompleteNewPasswordDocument);
   const { error, onSubmit } = useFormAction(async (form) => {
+    const problem = checkNewPassword(form);
+    if (problem) return problem;
     const newPassword = text(form, "new-password", false);
-    if (!meetsPasswordRules(newPassword)) return PASSWORD_RULES;
-    if (newPassword !== text(form, "confirm-password", false)) return "The two passwords differ.";
     const r = await complete({ variables: { email, session: challenge, newPassword } });
     if (r.data) onDone(r.data.completeNewPassword);
     return undefined;
@@ -155,24 +135,7 @@ function NewPassword({
         continue.
       </p>
       <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
-      <Field
-        label="New password"
-        id="new-password"
-        name="new-password"
-        type="password"
-        autoComplete="new-password"
-        hint={PASSWORD_RULES}
-        required
-        autoFocus
-      />
-      <Field
-        label="Repeat the new password"
-        id="confirm-password"
-        name="confirm-password"
-        type="password"
-        autoComplete="new-password"
-        required
-      />
+      <NewPasswordFields autoFocus />
       <Alert message={error} />
       <FormActions
         back="Back"
@@ -186,17 +149,7 @@ function NewPassword({
 }
 
 /** The second step for an account with an authenticator app: the six-digit code. */
-function MfaCode({
-  email,
-  challenge,
-  onDone,
-  onRestart,
-}: {
-  email: string;
-  challenge: string;
-  onDone: (t: Tokens) => void;
-  onRestart: () => void;
-}) {
+function MfaCode({ email, challenge, onDone, onRestart }: StepProps) {
   const [complete, { loading }] = useMutation(CompleteMfaSignInDocument);
   const { error, onSubmit } = useFormAction(async (form) => {
     const r = await complete({
