@@ -8,6 +8,7 @@ import type { GraphQLSchema } from "graphql";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { AuthResolver } from "./auth/auth.resolver.js";
 import { AccountResolver } from "./account/account.resolver.js";
 import { AccountService } from "./account/account.service.js";
@@ -46,6 +47,7 @@ import { MAX_TOKENS, queryLimitRules } from "./graphql/limits.js";
 import { loggingPlugin } from "./graphql/logging-plugin.js";
 import { buildAppSchema, instanceContainer } from "./graphql/schema.js";
 import { createHttpHandler } from "./http/server.js";
+import { loadWebAssets, s3Origins } from "./http/web-assets.js";
 import type { Logger } from "./log.js";
 import { applyPermissions } from "./permissions/compile.js";
 import type { RuleTree } from "./permissions/compile.js";
@@ -65,7 +67,10 @@ export type AppSettings = Pick<
   | "downloadUrlTtlSeconds"
   | "account"
 > &
-  Partial<Pick<Config, "multipartMaxBytes" | "multipartWindowSeconds">>;
+  Partial<Pick<Config, "multipartMaxBytes" | "multipartWindowSeconds">> & {
+    /** The built web app served at `/`; default dist/web of this checkout. */
+    readonly webDir?: string;
+  };
 
 /** The services behind the resolvers. */
 export interface ApiServices {
@@ -350,6 +355,12 @@ export async function createApp(
     ready,
     // The offline GraphiQL page at GET /graphql (browsers) and its files under /playground/.
     ...(settings.playground ? loadPlayground() : {}),
+    // The web app (dist/web) at `/`, when it was built; src/app.ts and dist/app.ts alike sit
+    // one folder below the checkout.
+    web: loadWebAssets({
+      dir: settings.webDir ?? path.resolve(__dirname, "..", "dist", "web"),
+      connectOrigins: s3Origins({ ...backends.s3, region: backends.region }),
+    }),
   });
 
   let server: Server | undefined;

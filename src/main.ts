@@ -55,7 +55,8 @@ async function main(): Promise<void> {
         dataDir: config.local.dataDir,
         adminEmail: config.local.adminEmail,
         ...(config.local.adminPassword ? { adminPassword: config.local.adminPassword } : {}),
-        corsOrigins: config.corsOrigins,
+        // The web app is served by this process: its own origin uploads to the bucket too.
+        corsOrigins: [...config.corsOrigins, ...ownOrigins(config.port)],
         log: log.child({ component: "local-stack" }),
       });
       backends = localBackends(stack, config.awsTimeoutMs);
@@ -75,11 +76,17 @@ async function main(): Promise<void> {
   }
 }
 
+/** The origins a browser may open this server under locally (none known for a random port). */
+function ownOrigins(port: number): string[] {
+  return port === 0 ? [] : [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+}
+
 function printBanner(url: string, stack: LocalStack, config: Config) {
   const lines = [
     "",
     "  Customer file portal API (local stack)",
     "",
+    `  Web app:        ${url.replace(/\/graphql$/, "/")}`,
     `  GraphQL:        ${url}`,
     `  Admin email:    ${stack.admin.email}`,
     `  Admin password: ${stack.admin.password}`,
@@ -87,7 +94,7 @@ function printBanner(url: string, stack: LocalStack, config: Config) {
     `  Cognito (local): ${stack.cognito.endpoint}  pool ${stack.cognito.userPoolId}`,
     `  S3 (local):      ${stack.s3.endpoint}  bucket ${stack.s3.bucket}`,
     `  Mail (local):    inbox ${stack.ses.endpoint}/  and .eml files in ${stack.ses.mailDir}`,
-    `  CORS origins:    ${config.corsOrigins.join(", ") || "(none)"}`,
+    `  CORS origins:    ${[...config.corsOrigins, ...ownOrigins(config.port)].join(", ") || "(none)"}`,
     "",
     '  Sign in: mutation { signIn(email: "…", password: "…") { ... on AuthTokens { accessToken } } }',
     "  then send 'Authorization: Bearer <accessToken>'. Ctrl-C stops everything.",

@@ -5,6 +5,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import type { Context } from "../graphql/context.js";
 import type { Logger } from "../log.js";
 import { requestIdFrom } from "./request-id.js";
+import type { WebAssets } from "./web-assets.js";
 
 export interface HttpOptions {
   readonly apollo: ApolloServer<Context>;
@@ -23,6 +24,8 @@ export interface HttpOptions {
   readonly playgroundHtml?: () => string;
   /** Extra static routes (playground assets), path → body and type. */
   readonly assets?: ReadonlyMap<string, { type: string; body: Buffer }>;
+  /** The web app at `/` (dist/web), or undefined when it was not built. */
+  readonly web?: WebAssets;
 }
 
 const ALLOWED_HEADERS =
@@ -120,6 +123,13 @@ async function route(o: HttpOptions, req: IncomingMessage, res: ServerResponse, 
         res.setHeader("content-type", asset.type);
         res.setHeader("cache-control", "public, max-age=3600");
         res.end(asset.body);
+        return;
+      }
+      const page = o.web?.respond(method, url.pathname, req.headers.accept);
+      if (page) {
+        res.statusCode = page.status;
+        for (const [k, v] of Object.entries(page.headers)) res.setHeader(k, v);
+        res.end(method === "HEAD" ? undefined : page.body);
         return;
       }
       return sendJson(res, 404, {
