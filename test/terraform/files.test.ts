@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatProblems } from "./hcl-format";
@@ -29,17 +29,24 @@ describe("terraform/ files", () => {
       "s3.tf",
       "iam.tf",
       "api.tf",
+      "secrets.tf",
+      "email.tf",
+      "monitoring.tf",
+      "access-logs.tf",
       "README.md",
-      "terraform.tfvars.example",
+      "backend.hcl.example",
+      "environments/dev.tfvars",
+      "environments/prod.tfvars",
       ".gitignore",
     ])
       expect(existsSync(path.join(TERRAFORM_DIR, f)), f).toBe(true);
+    expect(existsSync(path.join(TERRAFORM_DIR, "terraform.tfvars.example"))).toBe(false);
   });
 
   it("parses every .tf file with hcl2json", async () => {
     const cfg = await terraform();
     expect(cfg.files.map((f) => f.name)).toEqual(listTfFiles());
-    expect(cfg.files.length).toBeGreaterThanOrEqual(9);
+    expect(cfg.files.length).toBeGreaterThanOrEqual(13);
     for (const f of cfg.files) expect(Object.keys(f.json).length, f.name).toBeGreaterThan(0);
   });
 
@@ -105,14 +112,14 @@ describe("terraform/ files", () => {
 });
 
 describe("versions and providers", () => {
-  it("requires Terraform >= 1.6 and below 2", async () => {
+  it("requires Terraform >= 1.11 (write-only arguments) and below 2", async () => {
     const cfg = await terraform();
     expect(cfg.terraformBlocks).toHaveLength(1);
     const tf = cfg.terraformBlocks[0] ?? {};
     const required = str(tf, "required_version");
     const min = /^>=\s*1\.(\d+)/.exec(required);
     expect(min, required).not.toBeNull();
-    expect(Number(min?.[1])).toBeGreaterThanOrEqual(6);
+    expect(Number(min?.[1])).toBeGreaterThanOrEqual(11);
     expect(required).toMatch(/<\s*2\.0/);
   });
 
@@ -126,24 +133,25 @@ describe("versions and providers", () => {
     if (!isObject(aws)) return;
     expect(aws.source).toBe("hashicorp/aws");
     const version = String(aws.version);
-    // "~> 6.0" (6.x) or an exact/fully bounded constraint; never an open ">= x".
-    expect(version).toMatch(
-      /^(~>\s*6\.\d+(\.\d+)?|=?\s*6\.\d+\.\d+|>=\s*6\.\d+(\.\d+)?,\s*<\s*7\.0(\.0)?)$/,
-    );
+    // "~> 6.x" or an exact/fully bounded 6.x constraint; never an open ">= x".
+    const m = /^(?:~>\s*|=?\s*|>=\s*)6\.(\d+)(?:\.\d+)?(?:,\s*<\s*7\.0(?:\.0)?)?$/.exec(version);
+    expect(m, version).not.toBeNull();
+    // aws_lambda_function accepts nodejs24.x (the default runtime) from provider 6.19 on.
+    expect(Number(m?.[1])).toBeGreaterThanOrEqual(19);
   });
 
-  it("has no active backend (local state out of the box) but documents an S3 backend with use_lockfile", async () => {
+  it("keeps state in S3 with S3-native locking and encryption; bucket, key and Region come from backend.hcl", async () => {
     const cfg = await terraform();
-    expect(cfg.terraformBlocks[0]?.backend).toBeUndefined();
-    const text = read("versions.tf");
-    const commented = text
-      .split("\n")
-      .filter((l) => /^\s*#/.test(l))
-      .map((l) => l.replace(/^\s*#\s?/, ""))
-      .join("\n");
-    expect(commented).toMatch(/backend "s3" \{/);
-    expect(commented).toMatch(/use_lockfile\s*=\s*true/);
-    expect(commented).toMatch(/encrypt\s*=\s*true/);
+    const backend = cfg.terraformBlocks[0]?.backend;
+    expect(isObject(backend)).toBe(true);
+    if (!isObject(backend)) return;
+    expect(Object.keys(backend)).toEqual(["s3"]);
+    expect(block(backend, "s3")).toEqual({ encrypt: true, use_lockfile: true });
+    const example = await parseHcl("backend.hcl.example", read("backend.hcl.example"));
+    expect(Object.keys(example).sort()).toEqual(["bucket", "region"]);
+    expect(read("backend.hcl.example")).toContain('-backend-config="key=');
+    // No DynamoDB lock table: deprecated since use_lockfile.
+    expect(JSON.stringify(example)).not.toMatch(/dynamodb/i);
   });
 
   it("configures the aws provider from var.aws_region with default tags", async () => {
@@ -158,23 +166,50 @@ describe("versions and providers", () => {
   });
 });
 
-describe("terraform.tfvars.example and .gitignore", () => {
-  it("the example sets every variable without a default, with values the validations accept", async () => {
+describe("environments/*.tfvars and .gitignore", () => {
+  const ENVIRONMENTS = ["dev", "prod"];
+
+  it("has one variables file per environment, setting only declared variables, each valid", async () => {
     const cfg = await terraform();
-    const example = await parseHcl("terraform.tfvars.example", read("terraform.tfvars.example"));
-    const required = [...cfg.variables].filter(([, v]) => !("default" in v)).map(([n]) => n);
-    expect(Object.keys(example).sort()).toEqual(required.sort());
-    for (const name of required) {
-      const v = cfg.variables.get(name) ?? {};
-      for (const val of blocks(v, "validation"))
-        expect(evaluateCondition(str(val, "condition"), name, example[name]), name).toBe(true);
+    const files = readdirSync(path.join(TERRAFORM_DIR, "environments")).sort();
+    expect(files).toEqual(ENVIRONMENTS.map((e) => `${e}.tfvars`).sort());
+    for (const env of ENVIRONMENTS) {
+      const values = await parseHcl(`${env}.tfvars`, read(`environments/${env}.tfvars`));
+      expect(values.environment, env).toBe(env);
+      expect(typeof values.aws_region, env).toBe("string");
+      for (const [name, value] of Object.entries(values)) {
+        const v = cfg.variables.get(name);
+        expect(v, `${env}.tfvars sets undeclared ${name}`).toBeDefined();
+        for (const val of blocks(v ?? {}, "validation"))
+          expect(evaluateCondition(str(val, "condition"), name, value), `${env}: ${name}`).toBe(
+            true,
+          );
+      }
     }
   });
 
-  it("keeps state, plans, provider caches and real tfvars out of git", () => {
+  it("production keeps the safety catches on; nothing secret is in any environment file", async () => {
+    const prod = await parseHcl("prod.tfvars", read("environments/prod.tfvars"));
+    expect(prod.cognito_deletion_protection).toBe(true);
+    expect(prod.bucket_force_destroy).toBe(false);
+    expect(prod.graphql_introspection).toBeUndefined();
+    for (const env of ENVIRONMENTS)
+      expect(read(`environments/${env}.tfvars`)).not.toMatch(/secret\s*=|password\s*=|AKIA/i);
+  });
+
+  it("keeps state, plans, provider caches, backend.hcl and other tfvars out of git, but not environments/", () => {
     const lines = read(".gitignore").split("\n");
-    for (const pattern of [".terraform/", "*.tfstate", "*.tfstate.*", "*.tfvars", "*.tfplan"])
+    for (const pattern of [
+      ".terraform/",
+      "*.tfstate",
+      "*.tfstate.*",
+      "*.tfvars",
+      "*.tfplan",
+      "backend.hcl",
+      "!environments/*.tfvars",
+    ])
       expect(lines).toContain(pattern);
+    expect(lines.indexOf("!environments/*.tfvars")).toBeGreaterThan(lines.indexOf("*.tfvars"));
     expect(lines).not.toContain(".terraform.lock.hcl");
   });
 });
