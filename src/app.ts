@@ -21,6 +21,7 @@ import { CustomerResolver, ViewerCustomerResolver } from "./customers/customer.r
 import { CustomerService } from "./customers/customer.service.js";
 import { CustomerFilesResolver, FileResolver } from "./files/file.resolver.js";
 import { FileService } from "./files/file.service.js";
+import { customerPrefix } from "./files/keys.js";
 import { MultipartResolver } from "./files/multipart.resolver.js";
 import { MultipartService } from "./files/multipart.service.js";
 import { S3Store } from "./aws/s3-store.js";
@@ -155,8 +156,10 @@ export async function createApp(
   const auth = new AuthService(clients.cognito, users, backends.cognito.clientId, (username) =>
     cachedUsers.invalidate(username),
   );
-  const customers = new CustomerService(users, cachedUsers);
   const store = new S3Store(clients.s3, backends.s3.bucket);
+  const customers = new CustomerService(users, cachedUsers, (id) =>
+    store.holdsObjects(customerPrefix(id)),
+  );
   const files = new FileService(store, (id) => customers.exists(id), settings);
   const multipart = new MultipartService(store, files, {
     multipartMaxBytes: settings.multipartMaxBytes ?? S3_OBJECT_MAX_BYTES,

@@ -90,7 +90,7 @@ const ids = (n: number, prefix = "cust") =>
 function setup(members: UserType[]) {
   const fake = new PagingCognito(members);
   const users = new CognitoUsers(fake as unknown as CognitoIdentityProviderClient, "pool_1");
-  const service = new CustomerService(users, new CachedUsers(users, 60));
+  const service = new CustomerService(users, new CachedUsers(users, 60), async () => false);
   return { fake, service };
 }
 

@@ -163,7 +163,7 @@ function setup() {
   const fake = new FakeCognito();
   const users = new CognitoUsers(fake as unknown as CognitoIdentityProviderClient, "pool_1");
   const cache = new CachedUsers(users, 60);
-  const service = new CustomerService(users, cache);
+  const service = new CustomerService(users, cache, async () => false);
   const lines: Record<string, unknown>[] = [];
   const raw: string[] = [];
   const log = createLogger("debug", { requestId: "req-1", actor: "admin:admin.test" }, (l) => {

@@ -18,7 +18,7 @@ import type { UserRecord } from "../../../src/aws/cognito-users.js";
 import type { ListedObject } from "../../../src/aws/s3-store.js";
 import { CustomerService } from "../../../src/customers/customer.service.js";
 import { FileService } from "../../../src/files/file.service.js";
-import { buildKey } from "../../../src/files/keys.js";
+import { buildKey, customerPrefix } from "../../../src/files/keys.js";
 import type { Context } from "../../../src/graphql/context.js";
 import { createHttpHandler } from "../../../src/http/server.js";
 import type { Logger } from "../../../src/log.js";
@@ -112,8 +112,10 @@ function memoryServices(
     [CUSTOMERS_GROUP]: users.map((u) => u.username),
   });
   const cached = new CachedUsers(cognito, BENCH_SETTINGS.userCacheTtlSeconds);
-  const customersService = new CustomerService(cognito, cached);
   const store = new MemoryS3Store(f.app.clients.s3, f.stack.s3.bucket, objects);
+  const customersService = new CustomerService(cognito, cached, (id) =>
+    store.holdsObjects(customerPrefix(id)),
+  );
   const files = new FileService(store, (id) => customersService.exists(id), BENCH_SETTINGS);
   const multipart = new MultipartService(store, files, {
     ...BENCH_SETTINGS,
