@@ -2,7 +2,6 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
-import type { Jwks } from "aws-jwt-verify/jwk";
 import { GraphQLError } from "graphql";
 import type { GraphQLSchema } from "graphql";
 import { createServer } from "node:http";
@@ -140,17 +139,11 @@ export async function createApp(
     issuer: backends.cognito.issuer,
     jwksUri: backends.cognito.jwksUri,
     clientId: backends.cognito.clientId,
-    ...(backends.cognito.jwksUri.startsWith("http:")
-      ? { jwks: await fetchJwks(backends.cognito.jwksUri) }
-      : {}),
+    userPoolId: backends.cognito.userPoolId,
   });
-  if (backends.cognito.jwksUri.startsWith("https:")) {
-    await verifier
-      .hydrate()
-      .catch((err: unknown) =>
-        log.warn("JWKS not loaded yet; will retry on first request", { err }),
-      );
-  }
+  await verifier
+    .hydrate()
+    .catch((err: unknown) => log.warn("JWKS not loaded yet; will retry on first request", { err }));
   const viewers = new ViewerResolver(verifier, cachedUsers);
 
   const auth = new AuthService(clients.cognito, users, backends.cognito.clientId, (username) =>
@@ -290,10 +283,4 @@ export async function createApp(
       clients.destroy();
     },
   };
-}
-
-async function fetchJwks(uri: string) {
-  const res = await fetch(uri, { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`Could not load the JWKS from ${uri}: HTTP ${res.status}`);
-  return (await res.json()) as Jwks;
 }

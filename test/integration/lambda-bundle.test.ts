@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp } from "../helpers/app.js";
+import { awsModeSettings } from "../helpers/aws-mode.js";
 import type { TestApp } from "../helpers/app.js";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -49,14 +50,7 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
         AWS_LAMBDA_FUNCTION_NAME: "portal-api-test",
         NODE_ENV: "production",
         LOG_LEVEL: "silent",
-        AWS_REGION: t.stack.region,
-        AWS_ACCESS_KEY_ID: t.stack.s3.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: t.stack.s3.credentials.secretAccessKey,
-        COGNITO_USER_POOL_ID: t.stack.cognito.userPoolId,
-        COGNITO_CLIENT_ID: t.stack.cognito.clientId,
-        COGNITO_ENDPOINT: t.stack.cognito.endpoint,
-        S3_BUCKET: t.stack.s3.bucket,
-        S3_ENDPOINT: t.stack.s3.endpoint,
+        ...awsModeSettings(t.stack),
         CORS_ORIGINS: "http://localhost:5173",
       },
     });

@@ -6,6 +6,7 @@ import path from "node:path";
 import { findPackageRoot } from "../../../src/local/emulator-process.js";
 import { findFreePort } from "../../../src/local/emulator-process.js";
 import type { LocalStack } from "../../../src/local/stack.js";
+import { awsModeSettings } from "../../helpers/aws-mode.js";
 import { BENCH_SETTINGS } from "./fixture.js";
 import { gql } from "./http.js";
 import { ME } from "./queries.js";
@@ -28,15 +29,7 @@ export function awsModeEnv(stack: LocalStack, port: number): NodeJS.ProcessEnv {
     LOG_LEVEL: "info",
     HOST: "127.0.0.1",
     PORT: String(port),
-    AWS_REGION: stack.region,
-    COGNITO_USER_POOL_ID: stack.cognito.userPoolId,
-    COGNITO_CLIENT_ID: stack.cognito.clientId,
-    COGNITO_ENDPOINT: stack.cognito.endpoint,
-    S3_BUCKET: stack.s3.bucket,
-    S3_ENDPOINT: stack.s3.endpoint,
-    // s3rver checks the key id; cognito-local takes any.
-    AWS_ACCESS_KEY_ID: stack.s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.s3.credentials.secretAccessKey,
+    ...awsModeSettings(stack),
     CORS_ORIGINS: BENCH_SETTINGS.corsOrigins.join(","),
     USER_CACHE_TTL_SECONDS: String(BENCH_SETTINGS.userCacheTtlSeconds),
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
