@@ -1,11 +1,20 @@
 import { build } from "esbuild";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { crc32, deflateRawSync } from "node:zlib";
 
 /**
  * `npm run build:lambda`: bundles the compiled API (dist/lambda.js, built by tsc so decorator
- * metadata is kept) with all its dependencies into dist/lambda/lambda.js, and zips it into
+ * metadata is kept) with all its dependencies into dist/lambda/lambda.js, and zips it with its
+ * source map and the built web app (dist/web/, when there is one, as web/ beside lambda.js) into
  * dist/lambda/lambda.zip for terraform/api.tf. The local stand-ins are not part of the bundle.
  */
 async function run(): Promise<void> {
@@ -31,17 +40,34 @@ async function run(): Promise<void> {
     logLevel: "warning",
   });
   const zipPath = path.join(outDir, "lambda.zip");
+  const web = filesUnder(path.join(root, "dist", "web"), "web");
   writeFileSync(
     zipPath,
     zip([
       { name: "lambda.js", data: readFileSync(outfile) },
       { name: "lambda.js.map", data: readFileSync(`${outfile}.map`) },
+      ...web,
     ]),
   );
+  if (web.length === 0)
+    process.stdout.write("no web app build (dist/web): the function serves the API only\n");
   const kib = (f: string) => Math.round(statSync(f).size / 1024);
   process.stdout.write(
     `built ${path.relative(root, outfile)} (${kib(outfile)} KiB) and ${path.relative(root, zipPath)} (${kib(zipPath)} KiB) in ${Date.now() - started} ms\n`,
   );
+}
+
+/** Every file under `dir` (none when it does not exist), named `prefix/<relative path>`, sorted. */
+export function filesUnder(dir: string, prefix: string): { name: string; data: Buffer }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort()
+    .map((file) => ({
+      name: `${prefix}/${path.relative(dir, file).split(path.sep).join("/")}`,
+      data: readFileSync(file),
+    }));
 }
 
 /** A minimal ZIP archive (deflate, no directories): enough for a Lambda deployment package. */
