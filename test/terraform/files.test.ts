@@ -216,37 +216,94 @@ describe("environments/*.tfvars and .gitignore", () => {
 
 describe("terraform/README.md", () => {
   const readme = () => read("README.md");
+  const order = (t: string, ...steps: string[]) => {
+    const at = steps.map((s) => t.indexOf(s));
+    expect(
+      at.every((i) => i >= 0),
+      steps.filter((_, i) => at[i]! < 0).join(", "),
+    ).toBe(true);
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+  };
 
-  it("walks through build, init and apply", () => {
+  it("states the prerequisites: Terraform 1.11, the Lambda runtimes, credentials, concurrency", () => {
     const t = readme();
-    expect(t).toContain("npm run build:lambda");
-    expect(t).toContain("terraform init");
-    expect(t).toContain("terraform apply");
-    expect(t.indexOf("npm run build:lambda")).toBeLessThan(t.indexOf("terraform apply"));
+    expect(t).toContain("Terraform 1.11 or later");
+    expect(t).toContain("`nodejs24.x`");
+    expect(t).toContain("`nodejs22.x`");
+    expect(t).toContain("secretsmanager:GetRandomPassword");
+    expect(t).toContain("aws lambda get-account-settings");
   });
 
-  it("bootstraps the first admin with create-admin and the outputs as environment", () => {
-    const t = readme();
-    expect(t).toContain("npm run create-admin -- --email you@example.com");
-    expect(t).toContain("terraform output -raw api_env");
+  it("walks from the state bucket through build, init with the backend and an environment, to apply and a check", () => {
+    order(
+      readme(),
+      "aws s3api create-bucket",
+      "cp backend.hcl.example backend.hcl",
+      "environments/prod.tfvars",
+      "npm run build:lambda",
+      'terraform init -backend-config=backend.hcl -backend-config="key=file-portal/prod.tfstate"',
+      "terraform plan -var-file=environments/prod.tfvars -out tfplan",
+      "terraform apply tfplan",
+      'curl "$(terraform output -raw api_url)/readyz"',
+    );
   });
 
-  it("points the React app at graphql_url, region and the client id", () => {
-    const t = readme();
-    for (const s of ["graphql_url", "region", "user_pool_client_id", "web_env"])
-      expect(t).toContain(s);
+  it("bootstraps the first admin with create-admin and the outputs, then MFA, then the smoke test", () => {
+    order(
+      readme(),
+      "terraform output -raw api_env",
+      "npm run create-admin -- --email you@example.com",
+      "authenticator app",
+      "npm run smoke -- --url",
+    );
+    expect(readme()).toContain("SMOKE_ADMIN_PASSWORD");
   });
 
-  it("covers tear-down (deletion protection, versioned bucket), remote state and idle cost", () => {
+  it("covers environments, the state (locking, what it holds), SES (sandbox, DKIM), alarms and the audit trail", () => {
+    const t = readme();
+    expect(t).toContain("environments/dev.tfvars");
+    expect(t).toContain("-reconfigure");
+    expect(t).toContain("use_lockfile");
+    expect(t).toContain("session_secret_version");
+    expect(t).toMatch(/sandbox/i);
+    expect(t).toContain("ses_dkim_records");
+    expect(t).toContain("alarm_email");
+    expect(t).toContain("access_log_bucket_name");
+  });
+
+  it("covers tear-down (deletion protection, versioned bucket) and idle cost", () => {
     const t = readme();
     expect(t).toContain("terraform destroy");
     expect(t).toContain("cognito_deletion_protection = false");
-    expect(t).toContain("bucket_force_destroy = true");
+    expect(t).toMatch(/bucket_force_destroy\s+= true/);
     expect(t).toMatch(/version/i);
-    expect(t).toContain("use_lockfile");
     expect(t).toMatch(/idle/i);
     expect(t).toContain("https://aws.amazon.com/cognito/pricing/");
     expect(t).toContain("https://aws.amazon.com/lambda/pricing/");
     expect(t).toMatch(/as of writing/i);
+  });
+
+  it("names only outputs and variables that exist", async () => {
+    const cfg = await terraform();
+    const t = readme();
+    for (const m of t.matchAll(/terraform(?: -chdir=terraform)? output (?:-raw )?([a-z_]+)/g))
+      expect(cfg.outputs.has(m[1] as string), `output ${m[1]}`).toBe(true);
+    for (const name of [
+      "lambda_reserved_concurrency",
+      "lambda_runtime",
+      "mail_from",
+      "ses_identity",
+      "alarm_email",
+      "alarm_5xx_rate_percent",
+      "session_secret_version",
+      "access_log_expiration_days",
+      "log_retention_days",
+      "noncurrent_version_expiration_days",
+      "bucket_force_destroy",
+      "cognito_deletion_protection",
+    ]) {
+      expect(t, name).toContain(name);
+      expect(cfg.variables.has(name), name).toBe(true);
+    }
   });
 });
