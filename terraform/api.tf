@@ -44,8 +44,9 @@ locals {
     UPLOAD_URL_TTL_SECONDS          = tostring(var.upload_url_ttl_seconds)
     DOWNLOAD_URL_TTL_SECONDS        = tostring(var.download_url_ttl_seconds)
     MULTIPART_WINDOW_SECONDS        = tostring(var.multipart_abort_days * 86400)
-    GRAPHQL_PLAYGROUND              = tostring(var.graphql_playground)
-    GRAPHQL_INTROSPECTION           = tostring(var.graphql_introspection)
+    # The playground's files (GraphiQL, React) are not in the Lambda bundle: always off here.
+    GRAPHQL_PLAYGROUND    = "false"
+    GRAPHQL_INTROSPECTION = tostring(var.graphql_introspection)
   }
 }
 

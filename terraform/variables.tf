@@ -302,12 +302,6 @@ variable "download_url_ttl_seconds" {
   }
 }
 
-variable "graphql_playground" {
-  description = "GRAPHQL_PLAYGROUND: serve the GraphQL playground at GET /graphql. Off in production unless turned on on purpose."
-  type        = bool
-  default     = false
-}
-
 variable "graphql_introspection" {
   description = "GRAPHQL_INTROSPECTION: answer introspection queries. Off in production unless turned on on purpose."
   type        = bool

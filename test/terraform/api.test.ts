@@ -60,7 +60,8 @@ const API_ENV = {
   DOWNLOAD_URL_TTL_SECONDS: "${tostring(var.download_url_ttl_seconds)}",
   // Multipart uploads may be finished as long as the bucket's lifecycle rule keeps them.
   MULTIPART_WINDOW_SECONDS: "${tostring(var.multipart_abort_days * 86400)}",
-  GRAPHQL_PLAYGROUND: "${tostring(var.graphql_playground)}",
+  // The playground's files are not in the Lambda bundle (src/cli/build-lambda.ts, LEFT_OUT).
+  GRAPHQL_PLAYGROUND: "false",
   GRAPHQL_INTROSPECTION: "${tostring(var.graphql_introspection)}",
 };
 /** Read by Node.js itself, not by src/. */

@@ -133,7 +133,6 @@ describe("variables", () => {
       "bucket_force_destroy",
       "cognito_deletion_protection",
       "graphql_introspection",
-      "graphql_playground",
       "tags",
     ]);
     for (const name of Object.keys(CASES)) expect(cfg.variables.has(name), name).toBe(true);
@@ -188,7 +187,6 @@ describe("variables", () => {
       lambda_runtime: "nodejs24.x",
       lambda_reserved_concurrency: 20,
       log_retention_days: 30,
-      graphql_playground: false,
       graphql_introspection: false,
     };
     for (const [name, value] of Object.entries(defaults))
