@@ -136,5 +136,12 @@ describe("build:lambda bundling", () => {
     );
     expect(mod.exports.empty!()).toEqual({});
     expect(Object.keys(EMPTY)).toEqual(["yup"]);
+    // yup is empty in the bundle: nothing in src/ may use graphql-shield's inputRule.
+    const src = filesUnder(path.join(ROOT, "src"), "src").filter(
+      (f) => f.name.endsWith(".ts") && f.name !== "src/cli/build-lambda.ts",
+    );
+    expect(
+      src.filter((f) => f.data.toString("utf8").includes("inputRule")).map((f) => f.name),
+    ).toEqual([]);
   });
 });
