@@ -8,14 +8,20 @@ import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AuthResolver } from "./auth/auth.resolver.js";
-import { AuthService } from "./auth/auth.service.js";
+import { SignInService } from "./auth/auth.service.js";
+import { Revocations, SessionSeals } from "./auth/sessions.js";
+import { SignInThrottle } from "./auth/throttle.js";
 import { TokenVerifier, bearerToken } from "./auth/token-verifier.js";
 import { ViewerResolver } from "./auth/viewer.js";
 import type { Backends } from "./aws/backends.js";
 import { createAwsClients } from "./aws/clients.js";
 import type { AwsClients } from "./aws/clients.js";
 import { CachedUsers } from "./aws/cached-users.js";
+import { CognitoAuth } from "./aws/cognito-auth.js";
 import { CognitoUsers } from "./aws/cognito-users.js";
+import { Cursors } from "./common/page.js";
+import { Sealer } from "./common/sealer.js";
+import { FileIds } from "./files/keys.js";
 import { CustomerResolver, ViewerCustomerResolver } from "./customers/customer.resolver.js";
 import { CustomerService } from "./customers/customer.service.js";
 import { CustomerFilesResolver, FileResolver } from "./files/file.resolver.js";
@@ -29,6 +35,7 @@ import { S3_OBJECT_MAX_BYTES } from "./config.js";
 import { AppError } from "./errors.js";
 import type { Context } from "./graphql/context.js";
 import { actorOf } from "./graphql/context.js";
+import { duplicateFieldsRule } from "./graphql/duplicate-fields.js";
 import { formatError } from "./graphql/format-error.js";
 import { MAX_TOKENS, queryLimitRules } from "./graphql/limits.js";
 import { loggingPlugin } from "./graphql/logging-plugin.js";
@@ -56,7 +63,7 @@ export type AppSettings = Pick<
 
 /** The services behind the resolvers. */
 export interface ApiServices {
-  readonly auth: AuthService;
+  readonly auth: SignInService;
   readonly customers: CustomerService;
   readonly files: FileService;
   readonly multipart: MultipartService;
@@ -85,6 +92,50 @@ export async function buildExecutableSchema(
   return schema;
 }
 
+/** What the services are built from (the app passes AWS adapters; the benchmark in-memory ones). */
+export interface ServiceParts {
+  readonly users: CognitoUsers;
+  readonly cachedUsers: CachedUsers;
+  readonly store: S3Store;
+  readonly cognitoAuth: CognitoAuth;
+  readonly sealer: Sealer;
+  readonly globalSignOut: boolean;
+  readonly settings: AppSettings;
+}
+
+export function createServices(p: ServiceParts): ApiServices {
+  const revocations = new Revocations(p.users, p.cachedUsers, p.globalSignOut);
+  const auth = new SignInService(
+    p.cognitoAuth,
+    p.users,
+    p.cachedUsers,
+    new SessionSeals(p.sealer),
+    new SignInThrottle(),
+  );
+  const cursors = new Cursors(p.sealer);
+  const customers = new CustomerService(p.users, p.cachedUsers, cursors, revocations, (id) =>
+    p.store.holdsObjects(customerPrefix(id)),
+  );
+  const files = new FileService(
+    p.store,
+    (id) => customers.exists(id),
+    p.settings,
+    new FileIds(p.sealer),
+    cursors,
+  );
+  const multipart = new MultipartService(
+    p.store,
+    files,
+    {
+      multipartMaxBytes: p.settings.multipartMaxBytes ?? S3_OBJECT_MAX_BYTES,
+      multipartWindowSeconds: p.settings.multipartWindowSeconds ?? 7 * 24 * 3600,
+      uploadUrlTtlSeconds: p.settings.uploadUrlTtlSeconds,
+    },
+    p.sealer,
+  );
+  return { auth, customers, files, multipart };
+}
+
 /** Apollo Server as the API runs it (not started). */
 export function createApollo(
   schema: GraphQLSchema,
@@ -96,8 +147,9 @@ export function createApollo(
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     formatError,
-    // Depth, cost and alias limits, checked before anything executes (src/graphql/limits.ts).
-    validationRules: queryLimitRules(),
+    // Repeated fields first (they make graphql-js's own validation quadratic), then depth, cost
+    // and alias limits: all checked before anything executes.
+    validationRules: [duplicateFieldsRule(), ...queryLimitRules()],
     parseOptions: { maxTokens: MAX_TOKENS },
     plugins: [
       loggingPlugin(),
@@ -108,6 +160,14 @@ export function createApollo(
   });
 }
 
+/** What a request context is built from. */
+export interface ContextRequest {
+  readonly authorization: string | undefined;
+  readonly requestId?: string;
+  /** The client's address; "unknown" when not given (in-process calls). */
+  readonly source?: string;
+}
+
 export interface App {
   readonly schema: GraphQLSchema;
   readonly services: ApiServices;
@@ -115,7 +175,7 @@ export interface App {
   readonly clients: AwsClients;
   readonly viewers: ViewerResolver;
   /** Builds a request context the way the HTTP layer does (tests use it with executeOperation). */
-  context(req: { authorization: string | undefined; requestId?: string }): Promise<Context>;
+  context(req: ContextRequest): Promise<Context>;
   readonly handler: ReturnType<typeof createHttpHandler>;
   /** True when Cognito and S3 answer (cached for 2 s); what /readyz reports. */
   ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }>;
@@ -146,29 +206,25 @@ export async function createApp(
     .catch((err: unknown) => log.warn("JWKS not loaded yet; will retry on first request", { err }));
   const viewers = new ViewerResolver(verifier, cachedUsers);
 
-  const auth = new AuthService(clients.cognito, users, backends.cognito.clientId, (username) =>
-    cachedUsers.invalidate(username),
-  );
-  const store = new S3Store(clients.s3, backends.s3.bucket);
-  const customers = new CustomerService(users, cachedUsers, (id) =>
-    store.holdsObjects(customerPrefix(id)),
-  );
-  const files = new FileService(store, (id) => customers.exists(id), settings);
-  const multipart = new MultipartService(store, files, {
-    multipartMaxBytes: settings.multipartMaxBytes ?? S3_OBJECT_MAX_BYTES,
-    multipartWindowSeconds: settings.multipartWindowSeconds ?? 7 * 24 * 3600,
-    uploadUrlTtlSeconds: settings.uploadUrlTtlSeconds,
+  const services = createServices({
+    users,
+    cachedUsers,
+    store: new S3Store(clients.s3, backends.s3.bucket),
+    cognitoAuth: new CognitoAuth(
+      clients.cognito,
+      backends.cognito.clientId,
+      backends.cognito.clientSecret,
+    ),
+    sealer: new Sealer(backends.sessionSecret),
+    globalSignOut: backends.cognito.globalSignOut,
+    settings,
   });
-  const services: ApiServices = { auth, customers, files, multipart };
   const schema = await buildExecutableSchema(services, permissions);
 
   const apollo = createApollo(schema, settings);
   await apollo.start();
 
-  const context = async (req: {
-    authorization: string | undefined;
-    requestId?: string;
-  }): Promise<Context> => {
+  const context = async (req: ContextRequest): Promise<Context> => {
     const requestId = req.requestId ?? crypto.randomUUID();
     try {
       // A token verified before is well formed: look it up before paying for the format check.
@@ -179,6 +235,8 @@ export async function createApp(
       return {
         requestId,
         viewer,
+        token: viewer ? (known ? (header as string).slice(7) : (token as string)) : null,
+        source: req.source ?? "unknown",
         log: log.child({ requestId, actor: actorOf(viewer) }),
         scoped: new Map(),
       };

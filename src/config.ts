@@ -1,5 +1,6 @@
 import path from "node:path";
 import { normaliseEmail } from "./auth/email.js";
+import { PASSWORD_POLICY_MESSAGE, meetsPasswordPolicy } from "./auth/password-policy.js";
 import type { LogLevel } from "./log.js";
 
 /**
@@ -50,11 +51,21 @@ export interface AwsConfig {
   readonly userPoolId: string;
   readonly clientId: string;
   readonly bucket: string;
+  /**
+   * The app client's secret (the client is confidential: only the API can run the password flow),
+   * given directly or as the name of an SSM SecureString parameter read once at start.
+   */
+  readonly clientSecret: SecretSource;
+  /** The server secret that seals sessions, links, cursors, ids and upload handles. */
+  readonly sessionSecret: SecretSource;
   /** Optional endpoint overrides (another S3-compatible store, a Cognito emulator). */
   readonly cognitoEndpoint?: string;
   readonly s3Endpoint?: string;
   readonly s3ForcePathStyle: boolean;
 }
+
+/** A secret given in the environment, or the name of the SSM parameter that holds it. */
+export type SecretSource = { readonly value: string } | { readonly parameter: string };
 
 export interface LocalConfig {
   /** Absolute folder that holds every piece of local state. */
@@ -197,6 +208,27 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
       problems.push(
         "CORS_ORIGINS is missing: in AWS mode name the web app's origins, e.g. https://portal.example.com",
       );
+    const secret = (key: string): SecretSource => {
+      const value = env[key];
+      const parameter = str(`${key}_PARAMETER`);
+      if (value && parameter) problems.push(`Set ${key} or ${key}_PARAMETER, not both`);
+      if (parameter) return { parameter };
+      if (value) return { value };
+      problems.push(
+        `${key} is missing: in AWS mode set ${key}_PARAMETER to the SSM SecureString parameter that holds it (the Terraform output), or ${key} itself`,
+      );
+      return { value: "" };
+    };
+    const clientSecret = secret("COGNITO_CLIENT_SECRET");
+    const sessionSecret = secret("SESSION_SECRET");
+    if (
+      "value" in sessionSecret &&
+      sessionSecret.value &&
+      Buffer.from(sessionSecret.value, "base64").length < 32
+    )
+      problems.push(
+        "SESSION_SECRET: expected at least 32 random bytes, base64-encoded (openssl rand -base64 32)",
+      );
     const cognitoEndpoint = url("COGNITO_ENDPOINT");
     const s3Endpoint = url("S3_ENDPOINT");
     aws = {
@@ -204,6 +236,8 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
       userPoolId: userPoolId ?? "",
       clientId: str("COGNITO_CLIENT_ID") ?? "",
       bucket: bucket ?? "",
+      clientSecret,
+      sessionSecret,
       ...(cognitoEndpoint ? { cognitoEndpoint } : {}),
       ...(s3Endpoint ? { s3Endpoint } : {}),
       s3ForcePathStyle: bool("S3_FORCE_PATH_STYLE", s3Endpoint !== undefined),
@@ -215,9 +249,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
       problems.push(`LOCAL_ADMIN_EMAIL=${JSON.stringify(rawEmail)}: expected an email address`);
     const adminPassword = env.LOCAL_ADMIN_PASSWORD;
     if (adminPassword !== undefined && adminPassword !== "" && !meetsPasswordPolicy(adminPassword))
-      problems.push(
-        "LOCAL_ADMIN_PASSWORD: must have at least 12 characters with a lowercase and an uppercase letter, a digit and a symbol",
-      );
+      problems.push(`LOCAL_ADMIN_PASSWORD: ${PASSWORD_POLICY_MESSAGE}`);
     local = {
       dataDir: path.resolve(cwd, str("LOCAL_DATA_DIR") ?? ".data"),
       adminEmail: adminEmail ?? rawEmail,
@@ -248,18 +280,6 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
   };
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(config);
-}
-
-/** The password policy the project asks of Cognito pools (see terraform/cognito.tf). */
-export function meetsPasswordPolicy(pw: string): boolean {
-  return (
-    pw.length >= 12 &&
-    pw.length <= 256 &&
-    /[a-z]/.test(pw) &&
-    /[A-Z]/.test(pw) &&
-    /\d/.test(pw) &&
-    /[^A-Za-z0-9]/.test(pw)
-  );
 }
 
 function deepFreeze<T>(o: T): T {

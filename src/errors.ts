@@ -1,3 +1,4 @@
+import { HeaderMap } from "@apollo/server";
 import { GraphQLError } from "graphql";
 
 /**
@@ -10,6 +11,7 @@ export const PUBLIC_ERROR_CODES = [
   "BAD_USER_INPUT",
   "NOT_FOUND",
   "CONFLICT",
+  "RATE_LIMITED",
   "SERVICE_UNAVAILABLE",
 ] as const;
 export type PublicErrorCode = (typeof PUBLIC_ERROR_CODES)[number];
@@ -52,6 +54,22 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string) {
     super("CONFLICT", message);
+  }
+}
+
+/**
+ * Too many attempts: HTTP 429 with Retry-After (whole seconds), also given as
+ * `extensions.retryAfter` for clients that only read the body.
+ */
+export class RateLimitedError extends AppError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = `Too many attempts; try again in ${retryAfterSeconds} seconds`,
+  ) {
+    super("RATE_LIMITED", message, {
+      retryAfter: retryAfterSeconds,
+      http: { status: 429, headers: new HeaderMap([["retry-after", String(retryAfterSeconds)]]) },
+    });
   }
 }
 

@@ -90,7 +90,12 @@ export function createLambdaHandler(
         const httpGraphQLRequest = eventHandler.fromEvent(event);
         const response = await a.apollo.executeHTTPGraphQLRequest({
           httpGraphQLRequest,
-          context: () => a.context({ authorization: event.headers?.authorization, requestId }),
+          context: () =>
+            a.context({
+              authorization: event.headers?.authorization,
+              requestId,
+              source: event.requestContext.http.sourceIp,
+            }),
         });
         result = eventHandler.toSuccessResult(response);
         result.headers = { ...result.headers, "x-request-id": requestId };
@@ -131,7 +136,7 @@ function handlerFromEnvironment(): LambdaHandler {
     );
   const log = createLogger(config.logLevel, { service: "portal-api" });
   return createLambdaHandler(
-    createApp(config, awsBackends(config), log),
+    awsBackends(config).then((backends) => createApp(config, backends, log)),
     log,
     config.bodyLimitBytes,
   );

@@ -1,15 +1,12 @@
 import "reflect-metadata";
 import { createApp } from "./app.js";
 import type { App } from "./app.js";
-import { awsBackends, localBackends } from "./aws/backends.js";
+import { awsBackends } from "./aws/backends.js";
 import type { Backends } from "./aws/backends.js";
 import type { Config } from "./config.js";
 import { ConfigError, readConfig } from "./config.js";
 import type { LocalStack } from "./local/stack.js";
 import { createLogger } from "./log.js";
-
-/** Kept for callers that import them from here. */
-export { awsBackends, localBackends };
 
 async function main(): Promise<void> {
   let config: Config;
@@ -50,7 +47,7 @@ async function main(): Promise<void> {
   try {
     let backends: Backends;
     if (config.mode === "local" && config.local) {
-      const { startLocalStack } = await import("./local/stack.js");
+      const { startLocalStack, localBackends } = await import("./local/stack.js");
       log.info("starting local stand-ins for Cognito and S3", { dataDir: config.local.dataDir });
       stack = await startLocalStack({
         dataDir: config.local.dataDir,
@@ -61,7 +58,7 @@ async function main(): Promise<void> {
       });
       backends = localBackends(stack, config.awsTimeoutMs);
     } else {
-      backends = awsBackends(config);
+      backends = await awsBackends(config);
     }
     app = await createApp(config, backends, log);
     const base = await app.listen(config.port, config.host);

@@ -27,7 +27,7 @@ import {
   newAdminUsername,
 } from "../src/auth/admins.js";
 import { runCreateAdmin } from "../src/cli/create-admin.js";
-import { meetsPasswordPolicy } from "../src/config.js";
+import { meetsPasswordPolicy } from "../src/auth/password-policy.js";
 import { childScript, sanitiseChildLine } from "../src/local/emulator-process.js";
 import {
   LocalStackInUseError,
@@ -195,12 +195,34 @@ describe("local stack", () => {
         ClientId: stack.cognito.clientId,
       }),
     );
-    expect(UserPoolClient?.ClientSecret).toBeUndefined();
+    // Only the API runs the password flow: the client is confidential (its secret stays in the
+    // data folder and the API), has no SRP, and lets users write no attribute the API relies on.
+    expect(UserPoolClient?.ClientSecret).toBe(stack.cognito.clientSecret);
+    expect(UserPoolClient?.ClientSecret?.length).toBeGreaterThan(20);
     expect(new Set(UserPoolClient?.ExplicitAuthFlows)).toEqual(
-      new Set(["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]),
+      new Set(["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]),
     );
-    expect(UserPoolClient?.WriteAttributes).toEqual(["email", "name"]);
+    for (const relied of [
+      "email",
+      "email_verified",
+      "name",
+      "custom:customer_id",
+      "custom:revoked_at",
+      "custom:link_hash",
+    ])
+      expect(UserPoolClient?.WriteAttributes ?? [], relied).not.toContain(relied);
+    expect(UserPoolClient?.WriteAttributes?.length).toBeGreaterThan(0); // none listed = all, on AWS
     expect(UserPoolClient?.ReadAttributes).toContain("custom:customer_id");
+    expect(UserPoolClient?.ReadAttributes).not.toContain("custom:link_hash");
+    // Sessions can be ended, links are one-time: the attributes that hold both exist, mutable.
+    for (const name of ["custom:revoked_at", "custom:link_hash"])
+      expect(UserPool?.SchemaAttributes?.find((a) => a.Name === name)).toMatchObject({
+        AttributeDataType: "String",
+        Mutable: true,
+      });
+    // TOTP MFA is available. (That a user's own email change waits for verification is shown in
+    // test/security/identity.test.ts: the stand-in does not report the setting.)
+    expect(UserPool?.MfaConfiguration).toBe("OPTIONAL");
 
     const { Groups } = await cognito.send(
       new ListGroupsCommand({ UserPoolId: stack.cognito.userPoolId }),

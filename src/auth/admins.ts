@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from "node:crypto";
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { CognitoUsers } from "../aws/cognito-users.js";
-import { meetsPasswordPolicy } from "../config.js";
+import { PASSWORD_POLICY_MESSAGE, meetsPasswordPolicy } from "./password-policy.js";
 import { normaliseEmail } from "./email.js";
 
 export const ADMINS_GROUP = "Admins";
@@ -68,12 +68,10 @@ export async function createAdmin(
   if (!email) throw new Error(`Not an email address: ${JSON.stringify(input.email)}`);
   const name = input.name?.trim();
   if (input.password !== undefined && !meetsPasswordPolicy(input.password))
-    throw new Error(
-      "The admin password must have at least 12 characters with a lowercase and an uppercase letter, a digit and a symbol",
-    );
+    throw new Error(`The admin password is too weak. ${PASSWORD_POLICY_MESSAGE}`);
 
   const users = new CognitoUsers(cognito, userPoolId);
-  const taken = await users.findByEmail(email);
+  const [taken] = await users.allWithEmail(email);
   if (taken)
     throw new Error(
       `A user with email ${email} already exists (username ${taken.username}); not creating another admin`,

@@ -1,14 +1,13 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import type { Context } from "../graphql/context.js";
 import { ForbiddenError, UnauthenticatedError } from "../errors.js";
-import type { AuthService } from "./auth.service.js";
-import type { SignInOutcome, Tokens } from "./auth.service.js";
+import type { SignInOutcome, SignInService, Tokens } from "./auth.service.js";
 import { AuthTokens, Role, SignInResult, ViewerType } from "./auth.types.js";
 import type { Viewer } from "./viewer.js";
 
 @Resolver()
 export class AuthResolver {
-  constructor(private readonly auth: AuthService) {}
+  constructor(private readonly auth: SignInService) {}
 
   @Query(() => ViewerType, { description: "The signed-in user" })
   me(@Ctx() ctx: Context): Viewer {
@@ -23,7 +22,7 @@ export class AuthResolver {
     @Arg("password", () => String) password: string,
     @Ctx() ctx: Context,
   ): Promise<SignInOutcome> {
-    return this.auth.signIn(email, password, ctx.log);
+    return this.auth.signIn(email, password, ctx);
   }
 
   @Mutation(() => AuthTokens)
@@ -33,12 +32,25 @@ export class AuthResolver {
     @Arg("newPassword", () => String) newPassword: string,
     @Ctx() ctx: Context,
   ): Promise<Tokens> {
-    return this.auth.completeNewPassword(email, session, newPassword, ctx.log);
+    return this.auth.completeNewPassword(email, session, newPassword, ctx);
   }
 
   @Mutation(() => AuthTokens)
-  refreshTokens(@Arg("refreshToken", () => String) refreshToken: string): Promise<Tokens> {
-    return this.auth.refresh(refreshToken);
+  completeMfaSignIn(
+    @Arg("email", () => String) email: string,
+    @Arg("session", () => String) session: string,
+    @Arg("code", () => String) code: string,
+    @Ctx() ctx: Context,
+  ): Promise<Tokens> {
+    return this.auth.completeMfaSignIn(email, session, code, ctx);
+  }
+
+  @Mutation(() => AuthTokens)
+  refreshTokens(
+    @Arg("refreshToken", () => String) refreshToken: string,
+    @Ctx() ctx: Context,
+  ): Promise<Tokens> {
+    return this.auth.refresh(refreshToken, ctx);
   }
 }
 

@@ -27,10 +27,24 @@ export class NewPasswordRequired {
   session!: string;
 }
 
+@ObjectType({
+  description:
+    "The password was right; the account has an authenticator app: pass a code to completeMfaSignIn",
+})
+export class MfaRequired {
+  @Field(() => String)
+  session!: string;
+}
+
 export const SignInResult = createUnionType({
   name: "SignInResult",
-  types: () => [AuthTokens, NewPasswordRequired] as const,
-  resolveType: (value) => ("session" in value ? NewPasswordRequired : AuthTokens),
+  types: () => [AuthTokens, NewPasswordRequired, MfaRequired] as const,
+  resolveType: (value) =>
+    "challenge" in value
+      ? value.challenge === "mfa"
+        ? MfaRequired
+        : NewPasswordRequired
+      : AuthTokens,
 });
 
 @ObjectType("Viewer")

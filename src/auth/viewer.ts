@@ -74,5 +74,8 @@ function checked(claims: TokenClaims, user: UserRecord | null): Viewer {
     throw new UnauthenticatedError("This account no longer exists");
   }
   if (!user.enabled) throw new UnauthenticatedError("This account is disabled");
+  // A reset, disable, password change or "sign out everywhere" voids sessions that began before.
+  if (claims.authTime < user.revokedAt)
+    throw new UnauthenticatedError("This session has ended; sign in again");
   return viewerFrom(claims, user);
 }

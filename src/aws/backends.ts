@@ -1,20 +1,28 @@
-import type { Config } from "../config.js";
-import type { LocalStack } from "../local/stack.js";
+import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { Config, SecretSource } from "../config.js";
 
 /**
- * Where the API finds Cognito and S3: real AWS (from config) or the local stand-ins.
- * Resolved once at start-up; everything downstream takes this instead of reading config.
+ * Where the API finds Cognito and S3, and the secrets it holds: real AWS (from config) or the
+ * local stand-ins (src/local/stack.ts builds those). Resolved once at start-up; everything
+ * downstream takes this instead of reading config.
  */
 export interface Backends {
   readonly region: string;
   readonly cognito: {
     readonly userPoolId: string;
     readonly clientId: string;
+    /** The confidential app client's secret: every password and refresh flow sends SECRET_HASH. */
+    readonly clientSecret: string;
     /** Token issuer, `https://cognito-idp.{region}.amazonaws.com/{poolId}` on AWS. */
     readonly issuer: string;
     readonly jwksUri: string;
     readonly endpoint?: string;
     readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+    /**
+     * Whether AdminUserGlobalSignOut exists there (AWS yes; the local stand-in answers it with an
+     * error the SDK retries). Sessions end through `custom:revoked_at` either way.
+     */
+    readonly globalSignOut: boolean;
   };
   readonly s3: {
     readonly bucket: string;
@@ -22,6 +30,8 @@ export interface Backends {
     readonly forcePathStyle: boolean;
     readonly credentials?: { accessKeyId: string; secretAccessKey: string };
   };
+  /** Seals sessions, links, cursors, ids and upload handles (src/common/sealer.ts). */
+  readonly sessionSecret: Buffer;
   /** Per-call timeout in milliseconds. */
   readonly timeoutMs: number;
 }
@@ -30,42 +40,62 @@ export function awsIssuer(region: string, userPoolId: string): string {
   return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
 }
 
-/** Backends for AWS mode, from validated config. */
-export function awsBackends(config: Config): Backends {
+/**
+ * Backends for AWS mode, from validated config. Secrets named as SSM parameters are read here,
+ * in one GetParameters call, and nowhere else.
+ */
+export async function awsBackends(config: Config): Promise<Backends> {
   const aws = config.aws;
   if (!aws) throw new Error("awsBackends needs AWS mode");
   const issuer = aws.cognitoEndpoint
     ? `${aws.cognitoEndpoint}/${aws.userPoolId}`
     : awsIssuer(aws.region, aws.userPoolId);
+  const [clientSecret, sessionSecret] = await readSecrets(
+    [aws.clientSecret, aws.sessionSecret],
+    aws.region,
+    config.awsTimeoutMs,
+  );
   return {
     region: aws.region,
     cognito: {
       userPoolId: aws.userPoolId,
       clientId: aws.clientId,
+      clientSecret: clientSecret as string,
       issuer,
       jwksUri: `${issuer}/.well-known/jwks.json`,
       ...(aws.cognitoEndpoint ? { endpoint: aws.cognitoEndpoint } : {}),
+      globalSignOut: true,
     },
     s3: {
       bucket: aws.bucket,
       forcePathStyle: aws.s3ForcePathStyle,
       ...(aws.s3Endpoint ? { endpoint: aws.s3Endpoint } : {}),
     },
+    sessionSecret: Buffer.from(sessionSecret as string, "base64"),
     timeoutMs: config.awsTimeoutMs,
   };
 }
 
-/** Backends pointing at the local stand-ins. */
-export function localBackends(stack: LocalStack, timeoutMs: number): Backends {
-  return {
-    region: stack.region,
-    cognito: { ...stack.cognito },
-    s3: {
-      bucket: stack.s3.bucket,
-      endpoint: stack.s3.endpoint,
-      forcePathStyle: true,
-      credentials: stack.s3.credentials,
-    },
-    timeoutMs,
-  };
+/** The values of the given secrets, in order; parameters come from SSM in one call. */
+async function readSecrets(
+  sources: readonly SecretSource[],
+  region: string,
+  timeoutMs: number,
+): Promise<string[]> {
+  const names = sources.flatMap((s) => ("parameter" in s ? [s.parameter] : []));
+  const values = new Map<string, string>();
+  if (names.length > 0) {
+    const ssm = new SSMClient({ region, maxAttempts: 3 });
+    try {
+      const r = await ssm.send(new GetParametersCommand({ Names: names, WithDecryption: true }), {
+        abortSignal: AbortSignal.timeout(timeoutMs),
+      });
+      for (const p of r.Parameters ?? []) if (p.Name && p.Value) values.set(p.Name, p.Value);
+    } finally {
+      ssm.destroy();
+    }
+    const missing = names.filter((n) => !values.has(n));
+    if (missing.length) throw new Error(`SSM parameters not found or empty: ${missing.join(", ")}`);
+  }
+  return sources.map((s) => ("parameter" in s ? (values.get(s.parameter) as string) : s.value));
 }

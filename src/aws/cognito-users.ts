@@ -30,16 +30,30 @@ export interface UserRecord {
   readonly status: string;
   /** `custom:customer_id`; null for admins. */
   readonly customerId: string | null;
+  /** `custom:revoked_at`: sessions that began before this (epoch seconds) are void; 0 for none. */
+  readonly revokedAt: number;
+  /** `custom:link_hash`: the one pending email link (see auth/links.ts), or null. */
+  readonly linkHash: string | null;
+  /** An authenticator app (TOTP) is on. Known from AdminGetUser only (false from listings). */
+  readonly mfaEnabled: boolean;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
 
 export const CUSTOMER_ID_ATTRIBUTE = "custom:customer_id";
+export const REVOKED_AT_ATTRIBUTE = "custom:revoked_at";
+export const LINK_HASH_ATTRIBUTE = "custom:link_hash";
 
 export function attributesToRecord(
   username: string,
   attrs: readonly AttributeType[] | undefined,
-  meta: { enabled?: boolean; status?: string; createdAt?: Date; updatedAt?: Date },
+  meta: {
+    enabled?: boolean;
+    status?: string;
+    createdAt?: Date;
+    updatedAt?: Date;
+    mfa?: readonly string[];
+  },
 ): UserRecord {
   const a = new Map((attrs ?? []).map((x) => [x.Name ?? "", x.Value ?? ""]));
   const epoch = new Date(0);
@@ -52,6 +66,9 @@ export function attributesToRecord(
     enabled: meta.enabled ?? true,
     status: meta.status ?? "UNKNOWN",
     customerId: a.get(CUSTOMER_ID_ATTRIBUTE) || null,
+    revokedAt: Number(a.get(REVOKED_AT_ATTRIBUTE)) || 0,
+    linkHash: a.get(LINK_HASH_ATTRIBUTE) || null,
+    mfaEnabled: meta.mfa?.includes("SOFTWARE_TOKEN_MFA") ?? false,
     createdAt: meta.createdAt ?? epoch,
     updatedAt: meta.updatedAt ?? meta.createdAt ?? epoch,
   };
@@ -88,6 +105,7 @@ export class CognitoUsers {
         ...(r.UserStatus !== undefined ? { status: r.UserStatus } : {}),
         ...(r.UserCreateDate ? { createdAt: r.UserCreateDate } : {}),
         ...(r.UserLastModifiedDate ? { updatedAt: r.UserLastModifiedDate } : {}),
+        mfa: r.UserMFASettingList ?? [],
       });
     } catch (err) {
       if ((err as { name?: string }).name === "UserNotFoundException") return null;
@@ -95,9 +113,20 @@ export class CognitoUsers {
     }
   }
 
-  /** The user with this email (emails are unique in this pool by the API's own rule), or null. */
-  async findByEmail(email: string): Promise<UserRecord | null> {
-    return (await this.allWithEmail(email))[0] ?? null;
+  /**
+   * The user who signs in with this email: the one user whose email it is AND who has verified
+   * it. An unverified address (a change still waiting for its code) never resolves, and neither
+   * does an address two verified users share (then nobody signs in with it until an admin fixes
+   * it), so nobody signs in as someone else by claiming their email.
+   */
+  async findSignInUser(email: string): Promise<UserRecord | null> {
+    const verified = (await this.allWithEmail(email)).filter((u) => u.emailVerified);
+    return verified.length === 1 ? (verified[0] as UserRecord) : null;
+  }
+
+  /** Whether any user, verified or not, has this email (creating and renaming refuse it). */
+  async emailTaken(email: string, except?: string): Promise<boolean> {
+    return (await this.allWithEmail(email)).some((u) => u.username !== except);
   }
 
   /** Every user with this email, oldest first (more than one only during a create race). */
@@ -194,7 +223,7 @@ export class CognitoUsers {
     );
   }
 
-  /** Revokes the user's refresh tokens (AWS; the local stand-in does not support it). */
+  /** Revokes the user's refresh tokens at Cognito (AWS only: the local stand-in lacks it). */
   async globalSignOut(username: string): Promise<void> {
     await this.client.send(
       new AdminUserGlobalSignOutCommand({ UserPoolId: this.userPoolId, Username: username }),

@@ -1,5 +1,6 @@
 import { Field, ObjectType } from "type-graphql";
 import { BadUserInputError } from "../errors.js";
+import type { Sealer } from "./sealer.js";
 
 @ObjectType()
 export class PageInfo {
@@ -22,25 +23,36 @@ export function pageSize(first: number | null | undefined): number {
 }
 
 /**
- * Opaque cursors: versioned JSON in base64url. Decoding is strict (shape checked by the caller's
- * guard); anything else is BAD_USER_INPUT. A cursor is a position, never a permission: every
- * use re-checks what it points at against the viewer.
+ * Opaque, signed cursors: versioned JSON in base64url, then a MAC. Decoding is strict (MAC first,
+ * then the shape, checked by the caller's guard); anything else is BAD_USER_INPUT. A cursor is a
+ * position, never a permission: every use re-checks what it points at against the viewer.
  */
-export function encodeCursor(kind: string, value: unknown): string {
-  return Buffer.from(JSON.stringify({ v: 1, k: kind, p: value }), "utf8").toString("base64url");
-}
+export class Cursors {
+  constructor(private readonly sealer: Sealer) {}
 
-export function decodeCursor<T>(kind: string, cursor: string, guard: (p: unknown) => p is T): T {
-  const bad = () =>
-    new BadUserInputError("The cursor 'after' is not valid here; start again without it", "after");
-  if (cursor.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw bad();
+  encode(kind: string, value: unknown): string {
+    const body = Buffer.from(JSON.stringify({ v: 1, k: kind, p: value }), "utf8").toString(
+      "base64url",
+    );
+    return `${body}.${this.sealer.sign("cursor", body)}`;
   }
-  const o = parsed as { v?: unknown; k?: unknown; p?: unknown } | null;
-  if (!o || typeof o !== "object" || o.v !== 1 || o.k !== kind || !guard(o.p)) throw bad();
-  return o.p;
+
+  decode<T>(kind: string, cursor: string, guard: (p: unknown) => p is T): T {
+    const bad = () =>
+      new BadUserInputError(
+        "The cursor 'after' is not valid here; start again without it",
+        "after",
+      );
+    const m = /^([A-Za-z0-9_-]{1,4000})\.([A-Za-z0-9_-]{22})$/.exec(cursor);
+    if (!m || !this.sealer.verify("cursor", m[1] as string, m[2] as string)) throw bad();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(m[1] as string, "base64url").toString("utf8"));
+    } catch {
+      throw bad();
+    }
+    const o = parsed as { v?: unknown; k?: unknown; p?: unknown } | null;
+    if (!o || typeof o !== "object" || o.v !== 1 || o.k !== kind || !guard(o.p)) throw bad();
+    return o.p;
+  }
 }

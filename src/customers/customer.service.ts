@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import { CUSTOMERS_GROUP, generatePassword } from "../auth/admins.js";
+import type { Revocations } from "../auth/sessions.js";
 import type { Context } from "../graphql/context.js";
 import { perRequest } from "../graphql/context.js";
 import { normaliseEmail } from "../auth/email.js";
@@ -7,7 +8,8 @@ import type { CachedUsers } from "../aws/cached-users.js";
 import type { CognitoUsers, UserRecord } from "../aws/cognito-users.js";
 import { CUSTOMER_ID_ATTRIBUTE } from "../aws/cognito-users.js";
 import { awsErrorName, rethrowAws } from "../aws/errors.js";
-import { decodeCursor, encodeCursor, pageSize } from "../common/page.js";
+import { pageSize } from "../common/page.js";
+import type { Cursors } from "../common/page.js";
 import { AppError, BadUserInputError, ConflictError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { generateCustomerId, isCustomerId } from "./customer-id.js";
@@ -92,6 +94,8 @@ export class CustomerService {
   constructor(
     private readonly users: CognitoUsers,
     private readonly cache: CachedUsers,
+    private readonly cursors: Cursors,
+    private readonly sessions: Revocations,
     private readonly folderHasFiles: FolderCheck,
   ) {}
 
@@ -108,7 +112,7 @@ export class CustomerService {
           "'id' must be 3-63 lowercase letters, digits and inner dashes (e.g. acme-corp)",
           "id",
         );
-      if (await this.users.findByEmail(email))
+      if (await this.users.emailTaken(email))
         throw new ConflictError("A user with this email already exists");
       const temporaryPassword = generatePassword();
       let created: UserRecord | undefined;
@@ -207,7 +211,7 @@ export class CustomerService {
   ): Promise<CustomerPage> {
     const size = pageSize(first);
     let pos: GroupPosition = after
-      ? decodeCursor("customers", after, isGroupPosition)
+      ? this.cursors.decode("customers", after, isGroupPosition)
       : { t: null, o: 0 };
     const edges: CustomerPage["edges"] = [];
     let hasNextPage = true;
@@ -224,7 +228,7 @@ export class CustomerService {
       while (i < users.length && edges.length < size) {
         const u = users[i++];
         if (u && isCustomerRecord(u, u.username))
-          edges.push({ cursor: encodeCursor("customers", at(i)), node: toCustomer(u) });
+          edges.push({ cursor: this.cursors.encode("customers", at(i)), node: toCustomer(u) });
       }
       scanned = at(i);
       if (i < users.length) break; // the page is full inside this Cognito page
@@ -235,7 +239,7 @@ export class CustomerService {
       pos = { t: page.nextToken, o: 0 };
     }
     const endCursor = hasNextPage
-      ? encodeCursor("customers", scanned)
+      ? this.cursors.encode("customers", scanned)
       : (edges.at(-1)?.cursor ?? null);
     return { edges, pageInfo: { hasNextPage, endCursor } };
   }
@@ -267,8 +271,7 @@ export class CustomerService {
       const current = await this.users.get(id);
       if (!isCustomerRecord(current, id)) throw new NotFoundError(`No customer '${id}'`);
       if (email !== undefined && email !== current.email) {
-        const other = await this.users.findByEmail(email);
-        if (other && other.username !== id)
+        if (await this.users.emailTaken(email, id))
           throw new ConflictError("A user with this email already exists");
       }
       const attrs: Record<string, string> = {};
@@ -283,7 +286,7 @@ export class CustomerService {
         if (input.enabled === false && current.enabled) {
           changed.push("enabled");
           await this.users.setEnabled(id, false);
-          await this.endSessions(id, log);
+          await this.sessions.revoke(id, log);
         } else if (input.enabled === true && !current.enabled) {
           changed.push("enabled");
           await this.users.setEnabled(id, true);
@@ -314,7 +317,7 @@ export class CustomerService {
       const temporaryPassword = generatePassword();
       try {
         await this.users.setTemporaryPassword(id, temporaryPassword);
-        await this.endSessions(id, log);
+        await this.sessions.revoke(id, log);
       } catch (err) {
         rethrowAws(err);
       } finally {
@@ -351,18 +354,6 @@ export class CustomerService {
       }
       return id;
     });
-  }
-
-  /** Revokes refresh tokens where Cognito supports it (AWS yes; the local stand-in answers 500). */
-  private async endSessions(id: string, log: Logger): Promise<void> {
-    try {
-      await this.users.globalSignOut(id);
-    } catch (err) {
-      log.warn("global sign-out not available; tokens stop working within the user cache TTL", {
-        target: id,
-        errName: awsErrorName(err),
-      });
-    }
   }
 }
 

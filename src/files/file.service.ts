@@ -1,7 +1,8 @@
 import DataLoader from "dataloader";
 import type { Viewer } from "../auth/viewer.js";
 import type { ObjectHead, S3Store } from "../aws/s3-store.js";
-import { decodeCursor, encodeCursor, pageSize } from "../common/page.js";
+import { pageSize } from "../common/page.js";
+import type { Cursors } from "../common/page.js";
 import { isCustomerId } from "../customers/customer-id.js";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
 import type { Context } from "../graphql/context.js";
@@ -15,11 +16,9 @@ import {
   cleanFileName,
   contentDisposition,
   customerPrefix,
-  fileIdOf,
-  keyOfFileId,
   parseKey,
 } from "./keys.js";
-import type { ParsedKey } from "./keys.js";
+import type { FileIds, ParsedKey } from "./keys.js";
 import { FileScope } from "./file.types.js";
 import type { FileRecord } from "./file.types.js";
 
@@ -93,18 +92,6 @@ const SHA256_B64_RE = /^[A-Za-z0-9+/]{43}=$/;
 const HEAD_CONCURRENCY = 16;
 const HEAD_LOADER = Symbol("head-loader");
 
-export function toFileRecord(parsed: ParsedKey, size: number, lastModified: Date): FileRecord {
-  return {
-    id: fileIdOf(parsed.key),
-    key: parsed.key,
-    name: parsed.name,
-    scope: parsed.scope === "GENERAL" ? FileScope.GENERAL : FileScope.CUSTOMER,
-    customerId: parsed.customerId,
-    size,
-    lastModified,
-  };
-}
-
 /** May this viewer read the object at this key? Admins: any; customers: own folder and general. */
 export function canRead(viewer: Viewer, parsed: ParsedKey): boolean {
   if (viewer.role === "ADMIN") return true;
@@ -137,7 +124,23 @@ export class FileService {
     private readonly store: S3Store,
     private readonly customerExists: (id: string) => Promise<boolean>,
     private readonly settings: FileSettings,
+    /** Issues and checks file ids (signed: an id names exactly the key it was issued for). */
+    readonly ids: FileIds,
+    private readonly cursors: Cursors,
   ) {}
+
+  /** A file as GraphQL sees it, from its parsed key and what S3 says of the object. */
+  record(parsed: ParsedKey, size: number, lastModified: Date): FileRecord {
+    return {
+      id: this.ids.of(parsed.key),
+      key: parsed.key,
+      name: parsed.name,
+      scope: parsed.scope === "GENERAL" ? FileScope.GENERAL : FileScope.CUSTOMER,
+      customerId: parsed.customerId,
+      size,
+      lastModified,
+    };
+  }
 
   /**
    * Where an upload goes and what it carries, for single and multipart uploads alike: the
@@ -236,14 +239,14 @@ export class FileService {
     log.info("audit", {
       audit: true,
       action: "requestUpload",
-      target: fileIdOf(key),
+      target: this.ids.of(key),
       scope: target.scope,
       customerId: target.customerId,
       size: target.size,
       outcome: "ok",
     });
     return {
-      fileId: fileIdOf(key),
+      fileId: this.ids.of(key),
       method: "PUT",
       url: signed.url,
       headers: Object.entries(signed.headers).map(([name, value]) => ({ name, value })),
@@ -314,7 +317,7 @@ export class FileService {
     after: string | null | undefined,
   ): Promise<FilePage> {
     const size = pageSize(first);
-    const pos: Positions = after ? decodeCursor("files", after, isPositions) : {};
+    const pos: Positions = after ? this.cursors.decode("files", after, isPositions) : {};
     for (const [prefix, last] of Object.entries(pos)) {
       if (!prefixes.includes(prefix) || (last !== null && !last.startsWith(prefix)))
         throw new BadUserInputError(
@@ -359,8 +362,8 @@ export class FileService {
       const parsed = parseKey(item.key);
       if (!parsed) continue; // not a well-formed key: never listed
       edges.push({
-        cursor: encodeCursor("files", { ...state }),
-        node: toFileRecord(parsed, item.size, item.lastModified),
+        cursor: this.cursors.encode("files", { ...state }),
+        node: this.record(parsed, item.size, item.lastModified),
       });
     }
     const hasNextPage = stoppedEarly || streams.some((s) => s.at < s.items.length || s.truncated);
@@ -369,14 +372,14 @@ export class FileService {
 
   /** The file this id names, if the viewer may see it and it exists; otherwise null, alike. */
   async get(ctx: Context, viewer: Viewer, id: string): Promise<FileRecord | null> {
-    const parsed = keyOfFileId(id);
+    const parsed = this.ids.parse(id);
     if (!parsed || !canRead(viewer, parsed)) return null;
     const head = await this.headLoader(ctx).load(parsed.key);
-    return head ? toFileRecord(parsed, head.size, head.lastModified) : null;
+    return head ? this.record(parsed, head.size, head.lastModified) : null;
   }
 
   async delete(viewer: Viewer, id: string, log: Logger): Promise<string> {
-    const parsed = keyOfFileId(id);
+    const parsed = this.ids.parse(id);
     if (!parsed) throw new BadUserInputError("'id' is not a file id", "id");
     if (!canRead(viewer, parsed) || viewer.role !== "ADMIN") throw new ForbiddenError();
     if (!(await this.store.head(parsed.key))) {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isCustomerId } from "../customers/customer-id.js";
+import type { Sealer } from "../common/sealer.js";
 import { BadUserInputError } from "../errors.js";
 
 /**
@@ -110,22 +111,38 @@ export function parseKey(key: string): ParsedKey | null {
   return { key, scope: customerId === null ? "GENERAL" : "CUSTOMER", customerId, prefix, name };
 }
 
-/** Opaque file ids: a version tag and the key, base64url. Decoding re-checks the key's form. */
-const ID_PREFIX = "f1_";
+/**
+ * Opaque file ids: a version tag, the key in base64url and a MAC of both, so an id names exactly
+ * the key this server issued it for. `folderOfFileId` reads the folder without the MAC, for
+ * permission rules that only decide who may ask; `FileIds.parse` is what every use goes through.
+ */
+const ID_PREFIX = "f2_";
+const ID_RE = /^f2_([A-Za-z0-9_-]{1,1400})\.([A-Za-z0-9_-]{22})$/;
 
-export function fileIdOf(key: string): string {
-  return ID_PREFIX + Buffer.from(key, "utf8").toString("base64url");
+/** The key an id claims to name (MAC not checked), or null when it is not in canonical form. */
+export function folderOfFileId(id: string): ParsedKey | null {
+  const m = ID_RE.exec(id);
+  if (!m) return null;
+  const key = Buffer.from(m[1] as string, "base64url").toString("utf8");
+  // Canonical form only: one id per key (no padding variants, no invalid UTF-8 smuggled through).
+  if (Buffer.from(key, "utf8").toString("base64url") !== m[1]) return null;
+  return parseKey(key);
 }
 
-/** The key an id names, or null when the id is not in canonical form or the key is malformed. */
-export function keyOfFileId(id: string): ParsedKey | null {
-  if (!id.startsWith(ID_PREFIX) || id.length > 2000) return null;
-  const body = id.slice(ID_PREFIX.length);
-  if (!/^[A-Za-z0-9_-]+$/.test(body)) return null;
-  const key = Buffer.from(body, "base64url").toString("utf8");
-  // Canonical form only: one id per key (no padding variants, no invalid UTF-8 smuggled through).
-  if (fileIdOf(key) !== id) return null;
-  return parseKey(key);
+export class FileIds {
+  constructor(private readonly sealer: Sealer) {}
+
+  of(key: string): string {
+    const body = ID_PREFIX + Buffer.from(key, "utf8").toString("base64url");
+    return `${body}.${this.sealer.sign("file-id", body)}`;
+  }
+
+  /** The key an id names, or null when the id was not issued by this server or is malformed. */
+  parse(id: string): ParsedKey | null {
+    const dot = id.lastIndexOf(".");
+    if (dot < 0 || !this.sealer.verify("file-id", id.slice(0, dot), id.slice(dot + 1))) return null;
+    return folderOfFileId(id);
+  }
 }
 
 /** RFC 6266 Content-Disposition for downloading under the original name. */

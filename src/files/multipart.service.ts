@@ -9,11 +9,11 @@ import {
   UnauthenticatedError,
 } from "../errors.js";
 import type { Logger } from "../log.js";
-import { canWrite, toFileRecord } from "./file.service.js";
+import { canWrite } from "./file.service.js";
 import type { FileService, UploadRequest } from "./file.service.js";
 import type { FileRecord } from "./file.types.js";
-import { fileIdOf, keyOfFileId, parseKey, stampTime } from "./keys.js";
 import type { ParsedKey } from "./keys.js";
+import type { Sealer } from "../common/sealer.js";
 
 export interface MultipartSettings {
   /** Largest file one multipart upload may assemble. */
@@ -59,27 +59,47 @@ export function partLength(size: number, plan: PartPlan, partNumber: number): nu
 }
 
 /**
- * The handle clients send back: `m1.{size}.{S3 UploadId}`. It carries the declared size so each
- * step can sign exact part lengths with no server-side state. It grants nothing by itself: every
- * step re-checks the file id's folder against the viewer, and S3 binds the upload id to the key,
- * so a handle is only ever used with the key it was started for. A client that edits the size
- * changes only the part lengths of its own upload, and completion then checks the object's real
- * size against it.
+ * The handle clients send back: sealed with the server secret (src/common/sealer.ts), it carries
+ * what each later step relies on — the key, the declared size (so each step signs exact part
+ * lengths), S3's upload id and the expiry — with no server-side state. A handle that was edited,
+ * made for another file or by another server opens as nothing.
  */
-const HANDLE_RE = /^m1\.([1-9]\d{0,15})\.([\x21-\x7e]{1,1024})$/;
+const HANDLE_PREFIX = "m2.";
 
-export function encodeUploadHandle(size: number, s3UploadId: string): string {
-  const handle = `m1.${size}.${s3UploadId}`;
-  if (!HANDLE_RE.test(handle)) throw new Error("S3 returned an upload id this API cannot carry");
-  return handle;
+export interface UploadHandle {
+  /** The S3 key the upload writes. */
+  k: string;
+  /** Declared size in bytes. */
+  s: number;
+  /** S3's UploadId. */
+  u: string;
+  /** Expiry, ms since the epoch. */
+  e: number;
 }
 
-export function decodeUploadHandle(handle: string): { size: number; s3UploadId: string } | null {
-  const m = HANDLE_RE.exec(handle);
-  if (!m) return null;
-  const size = Number(m[1]);
-  if (!Number.isSafeInteger(size) || size > S3_OBJECT_MAX_BYTES) return null;
-  return { size, s3UploadId: m[2] as string };
+const isUploadHandle = (p: unknown): p is UploadHandle => {
+  const h = p as UploadHandle | null;
+  return (
+    !!h &&
+    typeof h.k === "string" &&
+    Number.isSafeInteger(h.s) &&
+    h.s > 0 &&
+    h.s <= S3_OBJECT_MAX_BYTES &&
+    typeof h.u === "string" &&
+    h.u.length > 0 &&
+    Number.isSafeInteger(h.e)
+  );
+};
+
+export function sealUploadHandle(sealer: Sealer, handle: UploadHandle): string {
+  return HANDLE_PREFIX + sealer.seal("upload", { ...handle });
+}
+
+/** The handle's contents, or null when this server did not seal it (or it was edited). */
+export function openUploadHandle(sealer: Sealer, uploadId: string): UploadHandle | null {
+  return uploadId.startsWith(HANDLE_PREFIX)
+    ? sealer.open("upload", uploadId.slice(HANDLE_PREFIX.length), isUploadHandle)
+    : null;
 }
 
 /** S3 part ETags are the part's MD5 in hex, quoted in the header; quotes optional here. */
@@ -124,6 +144,7 @@ export class MultipartService {
     private readonly store: S3Store,
     private readonly files: FileService,
     private readonly settings: MultipartSettings,
+    private readonly sealer: Sealer,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -134,13 +155,13 @@ export class MultipartService {
       refuseChecksum: CHECKSUM_REFUSED,
     });
     const plan = planParts(target.size);
-    const parsed = parseKey(target.key) as ParsedKey;
     const s3UploadId = await this.store.createMultipartUpload({
       key: target.key,
       contentType: target.contentType,
       metadata: target.metadata,
     });
-    const fileId = fileIdOf(target.key);
+    const fileId = this.files.ids.of(target.key);
+    const expiresAt = new Date(this.now() + this.settings.multipartWindowSeconds * 1000);
     log.info("audit", {
       audit: true,
       action: "startMultipartUpload",
@@ -153,10 +174,15 @@ export class MultipartService {
     });
     return {
       fileId,
-      uploadId: encodeUploadHandle(target.size, s3UploadId),
+      uploadId: sealUploadHandle(this.sealer, {
+        k: target.key,
+        s: target.size,
+        u: s3UploadId,
+        e: expiresAt.getTime(),
+      }),
       partSize: plan.partSize,
       partCount: plan.partCount,
-      expiresAt: this.expiryOf(parsed) as Date,
+      expiresAt,
     };
   }
 
@@ -275,7 +301,7 @@ export class MultipartService {
       );
     }
     audit("ok", { size: head.size, partCount });
-    return toFileRecord(ref.parsed, head.size, head.lastModified);
+    return this.files.record(ref.parsed, head.size, head.lastModified);
   }
 
   async abort(
@@ -307,46 +333,29 @@ export class MultipartService {
   }
 
   /**
-   * Every step starts here. The file id and upload id come from the client: the id must name a
-   * key the API builds (`{folder}/{stamp}/{name}`) in a folder the viewer may write, and the
-   * upload id is only ever sent to S3 together with that key — S3 ties upload ids to keys, so
-   * another customer's upload id fails there (NoSuchUpload → NOT_FOUND).
+   * Every step starts here. The file id and the handle come from the client: the id must be one
+   * this server issued, in a folder the viewer may write, and the handle must be one this server
+   * sealed for that same key. S3 ties upload ids to keys as well.
    */
   private resolve(viewer: Viewer | null, fileId: string, uploadId: string): UploadRef {
     if (!viewer) throw new UnauthenticatedError();
-    const parsed = keyOfFileId(fileId);
+    const parsed = this.files.ids.parse(fileId);
     if (!parsed) throw new BadUserInputError("'fileId' is not a file id", "fileId");
     if (!canWrite(viewer, parsed))
       throw new ForbiddenError("Customers upload into their own folder only");
-    const expiresAt = this.expiryOf(parsed);
-    if (!expiresAt)
+    const handle = openUploadHandle(this.sealer, uploadId);
+    if (!handle || handle.k !== parsed.key || handle.s > this.settings.multipartMaxBytes)
       throw new BadUserInputError(
-        "'fileId' does not name a file being uploaded (use the fileId startMultipartUpload returned)",
-        "fileId",
-      );
-    const handle = decodeUploadHandle(uploadId);
-    if (!handle || handle.size > this.settings.multipartMaxBytes)
-      throw new BadUserInputError(
-        "'uploadId' is not an upload id startMultipartUpload returned",
+        "'uploadId' is not the upload id startMultipartUpload returned for this file",
         "uploadId",
       );
     return {
       parsed,
-      s3UploadId: handle.s3UploadId,
-      size: handle.size,
-      plan: planParts(handle.size),
-      expiresAt,
+      s3UploadId: handle.u,
+      size: handle.s,
+      plan: planParts(handle.s),
+      expiresAt: new Date(handle.e),
     };
-  }
-
-  /** Start time (from the key's stamp) + the window; null for keys the API did not build. */
-  private expiryOf(parsed: ParsedKey): Date | null {
-    const rest = parsed.key.slice(parsed.prefix.length).split("/");
-    if (rest.length !== 2) return null;
-    const started = stampTime(rest[0] as string);
-    return started === null
-      ? null
-      : new Date(started + this.settings.multipartWindowSeconds * 1000);
   }
 
   private refuseExpired(ref: UploadRef): void {

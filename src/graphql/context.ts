@@ -8,6 +8,10 @@ export interface Context {
   readonly log: Logger;
   /** Null when the request carries no token. A bad token never gets this far. */
   readonly viewer: Viewer | null;
+  /** The verified token itself (some Cognito calls act with the user's own access token). */
+  readonly token: string | null;
+  /** The client's address, for throttling and audit lines. */
+  readonly source: string;
   /** Per-request memo for DataLoaders and the like (see `perRequest`). */
   readonly scoped: Map<unknown, unknown>;
 }

@@ -12,6 +12,7 @@ export interface HttpOptions {
   readonly context: (req: {
     authorization: string | undefined;
     requestId: string;
+    source: string;
   }) => Promise<Context>;
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
@@ -158,7 +159,8 @@ async function route(o: HttpOptions, req: IncomingMessage, res: ServerResponse, 
   const authorization = req.headers.authorization;
   const response = await o.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest,
-    context: () => o.context({ authorization, requestId }),
+    context: () =>
+      o.context({ authorization, requestId, source: req.socket.remoteAddress ?? "unknown" }),
   });
   for (const [k, v] of response.headers) res.setHeader(k, v);
   res.statusCode = response.status ?? 200;

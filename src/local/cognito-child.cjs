@@ -41,6 +41,32 @@ const logger = pino({
   },
 });
 
+// Two checks cognito-local skips and AWS makes, put back in front of InitiateAuth so the local
+// stack is no easier to get into than AWS: a password — a temporary one included — is checked
+// before any challenge (cognito-local answers NEW_PASSWORD_REQUIRED to any password), and a
+// disabled user gets no tokens (cognito-local ignores the flag). The API checks both itself as
+// well; these keep clients that talk to the stand-in directly honest too.
+const { Targets } = cognitoRequire("./lib/targets/targets.js");
+const { NotAuthorizedError } = cognitoRequire("./lib/errors.js");
+const initiateAuth = Targets.InitiateAuth;
+Targets.InitiateAuth = (services) => {
+  const original = initiateAuth(services);
+  return async (ctx, req) => {
+    const pool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId);
+    const params = req.AuthParameters ?? {};
+    const user =
+      req.AuthFlow === "USER_PASSWORD_AUTH" && params.USERNAME
+        ? await pool.getUserByUsername(ctx, params.USERNAME)
+        : req.AuthFlow === "REFRESH_TOKEN_AUTH" && params.REFRESH_TOKEN
+          ? await pool.getUserByRefreshToken(ctx, params.REFRESH_TOKEN)
+          : null;
+    if (user && req.AuthFlow === "USER_PASSWORD_AUTH" && user.Password !== params.PASSWORD)
+      throw new NotAuthorizedError("Incorrect username or password.");
+    if (user && user.Enabled === false) throw new NotAuthorizedError("User is disabled.");
+    return original(ctx, req);
+  };
+};
+
 createDefaultServer(logger)
   .then((s) => s.start())
   .then((httpServer) => lifecycle.ready(httpServer))

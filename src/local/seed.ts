@@ -1,4 +1,5 @@
 import {
+  AddCustomAttributesCommand,
   AdminAddUserToGroupCommand,
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
@@ -9,15 +10,91 @@ import {
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   ListGroupsCommand,
+  SetUserPoolMfaConfigCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommandInput,
+  SchemaAttributeType,
+} from "@aws-sdk/client-cognito-identity-provider";
 import { ADMINS_GROUP, CUSTOMERS_GROUP, createAdmin, generatePassword } from "../auth/admins.js";
+import { PASSWORD_MIN_LENGTH } from "../auth/password-policy.js";
 import { CognitoUsers } from "../aws/cognito-users.js";
 import type { Logger } from "../log.js";
 import type { LocalStackState } from "./state.js";
 
 export const LOCAL_POOL_NAME = "portal-local";
-export const LOCAL_CLIENT_NAME = "portal-web";
+export const LOCAL_CLIENT_NAME = "portal-api";
+
+/**
+ * The pool's custom attributes, as terraform/cognito.tf declares them: the tenant (immutable),
+ * the time before which every session is void, and the hash of the one pending email link.
+ */
+export const CUSTOM_ATTRIBUTES = [
+  {
+    Name: "customer_id",
+    AttributeDataType: "String",
+    Mutable: false,
+    StringAttributeConstraints: { MinLength: "3", MaxLength: "63" },
+  },
+  {
+    Name: "revoked_at",
+    AttributeDataType: "String",
+    Mutable: true,
+    StringAttributeConstraints: { MinLength: "0", MaxLength: "20" },
+  },
+  {
+    Name: "link_hash",
+    AttributeDataType: "String",
+    Mutable: true,
+    StringAttributeConstraints: { MinLength: "0", MaxLength: "200" },
+  },
+] as const satisfies readonly SchemaAttributeType[];
+
+/**
+ * The app client, as terraform/cognito.tf declares it: confidential (only the API, which holds
+ * the secret, can run the password and refresh flows), no SRP, reading the attributes the API
+ * shows and writing none it relies on. Token lifetimes as on AWS (the stand-in's defaults differ).
+ */
+export const APP_CLIENT = {
+  ClientName: LOCAL_CLIENT_NAME,
+  GenerateSecret: true,
+  ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+  ReadAttributes: ["email", "email_verified", "name", "custom:customer_id"],
+  WriteAttributes: ["locale"],
+  PreventUserExistenceErrors: "ENABLED",
+  EnableTokenRevocation: true,
+  AccessTokenValidity: 60,
+  IdTokenValidity: 60,
+  RefreshTokenValidity: 30,
+  TokenValidityUnits: { AccessToken: "minutes", IdToken: "minutes", RefreshToken: "days" },
+} as const satisfies Omit<CreateUserPoolClientCommandInput, "UserPoolId">;
+
+const sameFlows = (flows: readonly string[] | undefined): boolean =>
+  [...(flows ?? [])].sort().join() === [...APP_CLIENT.ExplicitAuthFlows].sort().join();
+
+/**
+ * Brings a pool seeded by an earlier version up to today's shape: the custom attributes it lacks
+ * and optional TOTP MFA. (Email changes that wait for verification cannot be added to an existing
+ * pool, here as on AWS; the API only trusts verified, unique emails either way.)
+ */
+async function upgradePool(cognito: CognitoIdentityProviderClient, poolId: string) {
+  const pool = (await cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }))).UserPool;
+  const have = new Set((pool?.SchemaAttributes ?? []).map((a) => a.Name));
+  const missing = CUSTOM_ATTRIBUTES.filter((a) => !have.has(`custom:${a.Name}`));
+  if (missing.length)
+    await cognito.send(
+      new AddCustomAttributesCommand({ UserPoolId: poolId, CustomAttributes: [...missing] }),
+    );
+  if (pool?.MfaConfiguration !== "OPTIONAL")
+    await cognito.send(
+      new SetUserPoolMfaConfigCommand({
+        UserPoolId: poolId,
+        MfaConfiguration: "OPTIONAL",
+        SoftwareTokenMfaConfiguration: { Enabled: true },
+      }),
+    );
+}
 
 export interface SeedInput {
   readonly adminEmail: string;
@@ -28,6 +105,7 @@ export interface SeedInput {
 export interface SeedResult {
   readonly userPoolId: string;
   readonly clientId: string;
+  readonly clientSecret: string;
   readonly adminUsername: string;
   readonly adminPassword: string;
 }
@@ -70,20 +148,14 @@ export async function seedCognito(
     const pool = await cognito.send(
       new CreateUserPoolCommand({
         PoolName: LOCAL_POOL_NAME,
-        Schema: [
-          {
-            Name: "customer_id",
-            AttributeDataType: "String",
-            Mutable: false,
-            StringAttributeConstraints: { MinLength: "3", MaxLength: "63" },
-          },
-        ],
-        AutoVerifiedAttributes: [],
+        Schema: [...CUSTOM_ATTRIBUTES],
+        AutoVerifiedAttributes: ["email"],
+        UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ["email"] },
         UsernameConfiguration: { CaseSensitive: false },
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
         Policies: {
           PasswordPolicy: {
-            MinimumLength: 12,
+            MinimumLength: PASSWORD_MIN_LENGTH,
             RequireLowercase: true,
             RequireUppercase: true,
             RequireNumbers: true,
@@ -101,33 +173,38 @@ export async function seedCognito(
     log.info("Seeded a local user pool", { userPoolId });
   }
   const poolId = userPoolId;
+  await upgradePool(cognito, poolId);
 
-  if (
-    clientId === undefined ||
-    !(await exists(() =>
-      cognito.send(
-        new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId as string }),
-      ),
-    ))
-  ) {
+  const recorded =
+    clientId === undefined
+      ? undefined
+      : await cognito
+          .send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }))
+          .then(
+            (r) => r.UserPoolClient,
+            (err: unknown) => {
+              if (isNotFound(err)) return undefined;
+              throw err;
+            },
+          );
+  let clientSecret = recorded?.ClientSecret;
+  // A client from an earlier version (public, with SRP) is replaced, as on AWS, where a client
+  // cannot be given a secret afterwards; its tokens stop verifying and users sign in again.
+  if (!recorded || !clientSecret || !sameFlows(recorded.ExplicitAuthFlows)) {
     const client = await cognito.send(
       new CreateUserPoolClientCommand({
         UserPoolId: poolId,
-        ClientName: LOCAL_CLIENT_NAME,
-        GenerateSecret: false,
-        ExplicitAuthFlows: [
-          "ALLOW_USER_PASSWORD_AUTH",
-          "ALLOW_USER_SRP_AUTH",
-          "ALLOW_REFRESH_TOKEN_AUTH",
-        ],
-        // Users must never set their own customer id: it is what scopes their files.
-        WriteAttributes: ["email", "name"],
-        ReadAttributes: ["email", "email_verified", "name", "custom:customer_id"],
-        PreventUserExistenceErrors: "ENABLED",
+        ...APP_CLIENT,
+        ExplicitAuthFlows: [...APP_CLIENT.ExplicitAuthFlows],
+        ReadAttributes: [...APP_CLIENT.ReadAttributes],
+        WriteAttributes: [...APP_CLIENT.WriteAttributes],
       }),
     );
     clientId = client.UserPoolClient?.ClientId;
-    if (!clientId) throw new Error("cognito-local returned no app client id");
+    clientSecret = client.UserPoolClient?.ClientSecret;
+    if (!clientId || !clientSecret)
+      throw new Error("cognito-local returned no app client id or secret");
+    if (recorded) log.info("Replaced the local app client with a confidential one", { clientId });
   }
 
   // cognito-local's CreateGroup on an existing group replaces it and drops its members.
@@ -160,7 +237,7 @@ export async function seedCognito(
   }
 
   if (adminUsername === undefined) {
-    const user = await new CognitoUsers(cognito, poolId).findByEmail(email);
+    const [user] = await new CognitoUsers(cognito, poolId).allWithEmail(email);
     if (user) {
       const groupsOf = await cognito.send(
         new AdminListGroupsForUserCommand({ UserPoolId: poolId, Username: user.username }),
@@ -208,5 +285,11 @@ export async function seedCognito(
     log.info("Set the local admin's password", { username: adminUsername });
   }
 
-  return { userPoolId: poolId, clientId, adminUsername, adminPassword: wanted };
+  return {
+    userPoolId: poolId,
+    clientId: clientId as string,
+    clientSecret,
+    adminUsername,
+    adminPassword: wanted,
+  };
 }

@@ -2,6 +2,8 @@ import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-
 import { S3Client } from "@aws-sdk/client-s3";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { Backends } from "../aws/backends.js";
+import { Sealer } from "../common/sealer.js";
 import type { Logger } from "../log.js";
 import {
   EmulatorProcess,
@@ -49,6 +51,7 @@ export interface LocalStack {
     endpoint: string;
     userPoolId: string;
     clientId: string;
+    clientSecret: string;
     issuer: string;
     jwksUri: string;
     credentials: { accessKeyId: string; secretAccessKey: string };
@@ -59,6 +62,8 @@ export interface LocalStack {
     credentials: { accessKeyId: "S3RVER"; secretAccessKey: "S3RVER" };
   };
   readonly admin: { email: string; username: string; password: string };
+  /** The server secret (kept in the data folder, generated on first start). */
+  readonly sessionSecret: Buffer;
   /** Process ids of the running children (undefined when stopped). */
   childPids(): { cognito: number | undefined; s3: number | undefined };
   /** Restart on the SAME port (fault-injection tests use these). */
@@ -213,9 +218,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     } finally {
       client.destroy();
     }
+    const sessionSecret = state.sessionSecret ?? Sealer.newSecret();
     await writeState(dataDir, {
       userPoolId: seeded.userPoolId,
       clientId: seeded.clientId,
+      clientSecret: seeded.clientSecret,
+      sessionSecret,
       adminUsername: seeded.adminUsername,
       adminPassword: seeded.adminPassword,
       cognitoPort,
@@ -239,6 +247,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         endpoint: cognitoEndpoint,
         userPoolId: seeded.userPoolId,
         clientId: seeded.clientId,
+        clientSecret: seeded.clientSecret,
         issuer: `${cognitoEndpoint}/${seeded.userPoolId}`,
         jwksUri: `${cognitoEndpoint}/${seeded.userPoolId}/.well-known/jwks.json`,
         credentials: { ...COGNITO_CREDENTIALS },
@@ -249,6 +258,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         username: seeded.adminUsername,
         password: seeded.adminPassword,
       },
+      sessionSecret: Buffer.from(sessionSecret, "base64"),
       childPids: () => ({ cognito: cognitoProc.pid, s3: s3Proc.pid }),
       stopCognito: () => cognitoProc.stop(),
       startCognito: async () => {
@@ -287,6 +297,33 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     lock.release();
     throw err;
   }
+}
+
+/** Backends pointing at the local stand-ins. */
+export function localBackends(stack: LocalStack, timeoutMs: number): Backends {
+  const { credentials, endpoint, userPoolId, clientId, clientSecret, issuer, jwksUri } =
+    stack.cognito;
+  return {
+    region: stack.region,
+    cognito: {
+      userPoolId,
+      clientId,
+      clientSecret,
+      issuer,
+      jwksUri,
+      endpoint,
+      credentials,
+      globalSignOut: false,
+    },
+    s3: {
+      bucket: stack.s3.bucket,
+      endpoint: stack.s3.endpoint,
+      forcePathStyle: true,
+      credentials: stack.s3.credentials,
+    },
+    sessionSecret: stack.sessionSecret,
+    timeoutMs,
+  };
 }
 
 /** A Cognito client for the local pool (callers destroy() it). */

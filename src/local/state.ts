@@ -5,6 +5,10 @@ import path from "node:path";
 export interface LocalStackState {
   userPoolId?: string;
   clientId?: string;
+  /** The app client's secret (the client is confidential, as on AWS). */
+  clientSecret?: string;
+  /** The server secret (base64) that seals sessions, links, cursors, ids and upload handles. */
+  sessionSecret?: string;
   adminUsername?: string;
   /** The admin's current password: generated on first start, or the last LOCAL_ADMIN_PASSWORD. */
   adminPassword?: string;
@@ -19,7 +23,14 @@ export function stateFile(dataDir: string): string {
   return path.join(dataDir, STATE_FILE);
 }
 
-const STRING_KEYS = ["userPoolId", "clientId", "adminUsername", "adminPassword"] as const;
+const STRING_KEYS = [
+  "userPoolId",
+  "clientId",
+  "clientSecret",
+  "sessionSecret",
+  "adminUsername",
+  "adminPassword",
+] as const;
 const PORT_KEYS = ["cognitoPort", "s3Port"] as const;
 
 export async function readState(dataDir: string): Promise<LocalStackState> {
@@ -57,7 +68,7 @@ export async function readState(dataDir: string): Promise<LocalStackState> {
   return state;
 }
 
-/** Atomic replace (write + rename), owner-only: the file holds the admin's password. */
+/** Atomic replace (write + rename), owner-only: the file holds the admin's password and secrets. */
 export async function writeState(dataDir: string, state: LocalStackState): Promise<void> {
   const file = stateFile(dataDir);
   const tmp = `${file}.${process.pid}.tmp`;

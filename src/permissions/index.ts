@@ -22,6 +22,7 @@ export const permissions: RuleTree = {
   Mutation: {
     signIn: isPublic,
     completeNewPassword: isPublic,
+    completeMfaSignIn: isPublic,
     refreshTokens: isPublic,
     createCustomer: isAdmin,
     updateCustomer: isAdmin,
@@ -67,4 +68,5 @@ export const permissions: RuleTree = {
   Viewer: { "*": allow },
   AuthTokens: { "*": allow },
   NewPasswordRequired: { "*": allow },
+  MfaRequired: { "*": allow },
 };

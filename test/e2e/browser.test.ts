@@ -134,7 +134,7 @@ describe.skipIf(!CHROMIUM)("in Chromium: sign-in, direct-to-S3 upload, listing, 
       CUSTOMER,
     );
     expect(up, problems.join("\n")).toMatchObject({ state: "ok" });
-    expect(up.text).toMatch(/^Uploaded contract\.txt as f1_/);
+    expect(up.text).toMatch(/^Uploaded contract\.txt as f2_/);
     expect(await fileNames(page)).toEqual(["contract.txt"]);
 
     const got = await download(page, "contract.txt");
@@ -142,7 +142,7 @@ describe.skipIf(!CHROMIUM)("in Chromium: sign-in, direct-to-S3 upload, listing, 
     expect(got.body.equals(body)).toBe(true);
 
     // The API saw what the browser sent: type, uploader and owner, read with a typed document.
-    const fileId = /as (f1_\S+);/.exec(up.text)![1]!;
+    const fileId = /as (f2_\S+);/.exec(up.text)![1]!;
     const details = await t.exec(FileAdminDetailsDocument, { id: fileId }, admin);
     expect(details.errors).toBeUndefined();
     expect(details.data?.file).toMatchObject({

@@ -2,10 +2,13 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { GraphQLError, print } from "graphql";
 import type { App, AppSettings } from "../../src/app.js";
 import { createApp } from "../../src/app.js";
+import { Cursors } from "../../src/common/page.js";
+import { Sealer } from "../../src/common/sealer.js";
+import { FileIds } from "../../src/files/keys.js";
 import type { LocalStack } from "../../src/local/stack.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import type { Logger } from "../../src/log.js";
-import { localBackends } from "../../src/aws/backends.js";
+import { localBackends } from "../../src/local/stack.js";
 import { TEST_CORS_ORIGIN, startTestStack } from "./stack.js";
 
 export const TEST_SETTINGS: AppSettings = {
@@ -35,6 +38,12 @@ export interface TestApp {
   url: string;
   /** Log lines written by the app (JSON strings), when captured. */
   logs: string[];
+  /**
+   * The app's own ids and cursors (same server secret), for tests that need an id or cursor the
+   * server would issue — another tenant's, say — without going through a listing.
+   */
+  ids: FileIds;
+  cursors: Cursors;
   /**
    * In-process: builds the context from the token like the HTTP layer and executes. Takes a
    * query string or a typed document from src/client/ (then result and variables are typed).
@@ -158,11 +167,14 @@ export async function startTestApp(
     throw new Error(`signIn failed: ${JSON.stringify(r)}`);
   };
 
+  const sealer = new Sealer(stack.sessionSecret);
   return {
     stack,
     app,
     url,
     logs,
+    ids: new FileIds(sealer),
+    cursors: new Cursors(sealer),
     exec,
     http,
     signIn,

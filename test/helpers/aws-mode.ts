@@ -6,26 +6,7 @@ import { readConfig } from "../../src/config.js";
 import type { Config } from "../../src/config.js";
 import type { LocalStack } from "../../src/local/stack.js";
 import { createLogger, silentLogger } from "../../src/log.js";
-import { TEST_CORS_ORIGIN } from "./stack.js";
-
-/**
- * The settings of the API in AWS mode, pointed at a local stack: the four AWS settings as the
- * Terraform outputs give them, the endpoint overrides, and the credentials the SDK's default
- * chain reads from the environment (as Lambda provides them). s3rver checks the key id;
- * cognito-local takes any.
- */
-export function awsModeSettings(stack: LocalStack): Record<string, string> {
-  return {
-    AWS_REGION: stack.region,
-    COGNITO_USER_POOL_ID: stack.cognito.userPoolId,
-    COGNITO_CLIENT_ID: stack.cognito.clientId,
-    COGNITO_ENDPOINT: stack.cognito.endpoint,
-    S3_BUCKET: stack.s3.bucket,
-    S3_ENDPOINT: stack.s3.endpoint,
-    AWS_ACCESS_KEY_ID: stack.s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.s3.credentials.secretAccessKey,
-  };
-}
+import { TEST_CORS_ORIGIN, awsModeEnv } from "./stack.js";
 
 export interface AwsModeApp {
   readonly config: Config;
@@ -51,7 +32,7 @@ export async function startAwsModeApp(
   options: { env?: Record<string, string>; captureLogs?: boolean } = {},
 ): Promise<AwsModeApp> {
   const settings: Record<string, string | undefined> = {
-    ...awsModeSettings(stack),
+    ...awsModeEnv(stack),
     CORS_ORIGINS: TEST_CORS_ORIGIN,
     NODE_ENV: "production",
     ...options.env,
@@ -68,7 +49,7 @@ export async function startAwsModeApp(
   const log = options.captureLogs ? createLogger("debug", {}, (l) => logs.push(l)) : silentLogger;
   try {
     const config = readConfig(settings);
-    const backends = awsBackends(config);
+    const backends = await awsBackends(config);
     const app = await createApp(config, backends, log);
     const url = await app.listen(0, "127.0.0.1");
     return {

@@ -51,3 +51,23 @@ export async function startTestStack(
     stop: () => (stopped ??= stopStack().then(() => removeTestStackDir(stack))),
   };
 }
+
+/**
+ * The environment that runs the API in AWS mode against a local stack's stand-ins (the AWS code
+ * path: SSM-free secrets given directly, endpoints overridden).
+ */
+export function awsModeEnv(stack: LocalStack): Record<string, string> {
+  return {
+    AWS_REGION: stack.region,
+    // s3rver checks the key id; cognito-local takes any.
+    AWS_ACCESS_KEY_ID: stack.s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: stack.s3.credentials.secretAccessKey,
+    COGNITO_USER_POOL_ID: stack.cognito.userPoolId,
+    COGNITO_CLIENT_ID: stack.cognito.clientId,
+    COGNITO_CLIENT_SECRET: stack.cognito.clientSecret,
+    COGNITO_ENDPOINT: stack.cognito.endpoint,
+    SESSION_SECRET: stack.sessionSecret.toString("base64"),
+    S3_BUCKET: stack.s3.bucket,
+    S3_ENDPOINT: stack.s3.endpoint,
+  };
+}

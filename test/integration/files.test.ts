@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildKey, fileIdOf } from "../../src/files/keys.js";
+import { buildKey } from "../../src/files/keys.js";
 import { codes, startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
 import { verifyPresignedUrl } from "../helpers/sigv4.js";
@@ -138,7 +138,7 @@ describe("files: presigned uploads, scoped listings, downloads and deletion", ()
     expect(read.data!.file).toBeNull();
     const missing = await t.exec<{ file: null }>(
       `query($id: ID!) { file(id: $id) { id } }`,
-      { id: fileIdOf("customers/alice-co/nothing.txt") },
+      { id: t.ids.of("customers/alice-co/nothing.txt") },
       alice,
     );
     expect(missing.data!.file).toBeNull();

@@ -1,10 +1,10 @@
+import { awsModeEnv } from "../helpers/stack.js";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { buildSchema, isIntrospectionType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp } from "../helpers/app.js";
-import { awsModeSettings } from "../helpers/aws-mode.js";
 import type { TestApp } from "../helpers/app.js";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -54,7 +54,7 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
         AWS_LAMBDA_FUNCTION_NAME: "portal-api-test",
         NODE_ENV: "production",
         LOG_LEVEL: "silent",
-        ...awsModeSettings(t.stack),
+        ...awsModeEnv(t.stack),
         CORS_ORIGINS: "http://localhost:5173",
         ...env,
       },

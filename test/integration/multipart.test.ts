@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fileIdOf } from "../../src/files/keys.js";
 import { codes, startTestApp } from "../helpers/app.js";
 import type { GqlResult, TestApp } from "../helpers/app.js";
 import { verifyPresignedUrl } from "../helpers/sigv4.js";
@@ -119,7 +118,9 @@ describe("multipart uploads: presigned parts, completion, authorization (s3rver)
       size: data.length,
     });
     expect(up).toMatchObject({ partSize: 5 * MIB, partCount: 3 });
-    expect(up.uploadId).toMatch(/^m1\.12595257\./);
+    // The handle is sealed: nothing in it (size, S3 upload id) is readable or editable.
+    expect(up.uploadId).toMatch(/^m2\.[A-Za-z0-9_-]+$/);
+    expect(up.uploadId).not.toContain(String(data.length));
     const week = Date.now() + 7 * 24 * 3600 * 1000;
     expect(Math.abs(Date.parse(up.expiresAt) - week)).toBeLessThan(60_000);
 
@@ -327,9 +328,9 @@ describe("multipart uploads: presigned parts, completion, authorization (s3rver)
       expect(await bad(SIGN, { f: up.fileId, u: up.uploadId, n })).toEqual(["BAD_USER_INPUT"]);
     for (const [f, u] of [
       ["nope", up.uploadId],
-      [fileIdOf("customers/alice-mp/manual.pdf"), up.uploadId],
+      [t.ids.of("customers/alice-mp/manual.pdf"), up.uploadId],
       [up.fileId, "nope"],
-      [up.fileId, up.uploadId.replace(/^m1\.\d+/, `m1.${64 * MIB + 1}`)],
+      [up.fileId, `m1.${64 * MIB + 1}.anything`],
     ])
       expect(await bad(SIGN, { f, u, n: [1] })).toEqual(["BAD_USER_INPUT"]);
     const etag = `"${"a".repeat(32)}"`;
@@ -373,21 +374,34 @@ describe("multipart uploads: presigned parts, completion, authorization (s3rver)
     expect(big.errors![0]!.message).toMatch(/startMultipartUpload/);
   });
 
-  it("discards an object whose parts do not add up to the declared size (edited upload handle)", async () => {
-    const data = randomBytes(5 * MIB + 100);
-    const up = await start(alice, { filename: "edited.bin", size: data.length });
-    const done = await uploadAll(alice, up, data);
-    const edited = up.uploadId.replace(/^m1\.\d+/, `m1.${data.length + 1}`);
-    const r = await t.exec(COMPLETE, { f: up.fileId, u: edited, p: done }, alice);
-    expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
-    const read = ok(
-      await t.exec<{ file: null }>(
-        `query($id: ID!) { file(id: $id) { id } }`,
-        { id: up.fileId },
-        alice,
-      ),
-    );
-    expect(read.file).toBeNull();
-    expect(t.logs.some((l) => l.includes('"outcome":"size_mismatch"'))).toBe(true);
+  it("an edited upload handle signs nothing: the declared size, key and S3 upload id are sealed (issue 12, item 8)", async () => {
+    // Before: the handle was `m1.{size}.{uploadId}`; rewriting the size of a 6 MiB upload to
+    // 5 TiB made signUploadParts sign 525 MiB parts.
+    const up = await start(alice, { filename: "edited.bin", size: 6 * MIB });
+    const other = await start(alice, { filename: "other.bin", size: 6 * MIB });
+    const sealed = up.uploadId.slice(3);
+    const edits = [
+      `m1.${5 * 1024 ** 4}.${sealed}`,
+      `m2.${sealed.slice(0, 10)}${sealed[10] === "A" ? "B" : "A"}${sealed.slice(11)}`,
+      `m2.${sealed.slice(0, -1)}${sealed.endsWith("A") ? "B" : "A"}`,
+      `m2.${sealed}A`,
+      // A real handle, but of another upload (another key): bound to its own file.
+      other.uploadId,
+    ];
+    for (const u of edits) {
+      const r = await t.http(SIGN, { f: up.fileId, u, n: [1, 2] }, alice);
+      expect(codes(r.body), u.slice(0, 40)).toEqual(["BAD_USER_INPUT"]);
+      expect(JSON.stringify(r.body)).not.toContain("X-Amz-Signature");
+      const done = [
+        { partNumber: 1, etag: `"${"a".repeat(32)}"` },
+        { partNumber: 2, etag: `"${"b".repeat(32)}"` },
+      ];
+      expect(codes(await t.exec(COMPLETE, { f: up.fileId, u, p: done }, alice))).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+    }
+    // The untouched handle still works, and signs exactly the declared lengths.
+    const parts = await sign(alice, up, [1, 2]);
+    expect(parts.map((p) => p.size)).toEqual([5 * MIB, 1 * MIB]);
   });
 });

@@ -5,7 +5,7 @@ import { createApp } from "../../src/app.js";
 import type { App } from "../../src/app.js";
 import type { LocalStack } from "../../src/local/stack.js";
 import { createLogger } from "../../src/log.js";
-import { localBackends } from "../../src/main.js";
+import { localBackends } from "../../src/local/stack.js";
 import { TEST_SETTINGS, codes } from "../helpers/app.js";
 import type { GqlResult } from "../helpers/app.js";
 import { startTestStack } from "../helpers/stack.js";

@@ -1,15 +1,12 @@
+import { Sealer } from "../../src/common/sealer.js";
+import { FileIds } from "../../src/files/keys.js";
+import { testIds } from "../helpers/secrets.js";
 import { S3Client } from "@aws-sdk/client-s3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { S3Store } from "../../src/aws/s3-store.js";
 import { BadUserInputError } from "../../src/errors.js";
-import {
-  buildKey,
-  contentDisposition,
-  fileIdOf,
-  keyOfFileId,
-  parseKey,
-} from "../../src/files/keys.js";
+import { buildKey, contentDisposition, parseKey } from "../../src/files/keys.js";
 
 /** Pieces that have broken key handling elsewhere: traversal, encoded slashes, controls. */
 const NASTY = [
@@ -81,7 +78,7 @@ describe("keys are built, never accepted (property-based)", () => {
         const parts = ["customers", "acme", "0000000000001-abcdef01", "report.pdf"];
         parts.splice(at, 0, segment);
         const key = parts.join("/");
-        return parseKey(key) === null && keyOfFileId(fileIdOf(key)) === null;
+        return parseKey(key) === null && testIds.parse(testIds.of(key)) === null;
       }),
     );
     expect(parseKey("/customers/acme/x/report.pdf")).toBeNull();
@@ -89,24 +86,38 @@ describe("keys are built, never accepted (property-based)", () => {
     expect(parseKey("other/acme/report.pdf")).toBeNull();
   });
 
-  it("only the canonical id of a well-formed key decodes; any other string is no id at all", () => {
+  it("only an id this server issued decodes; any other string, or an edited id, is no id at all", () => {
+    const id = testIds.of("customers/acme/0000000000001-abcdef01/report.pdf");
     fc.assert(
       fc.property(
         fc.oneof(
           fc.string(),
-          fc.string().map((s) => `f1_${s}`),
+          fc.string().map((s) => `f2_${s}`),
+          // One character of a real id changed: another key, or the same key with a bad MAC.
+          fc
+            .tuple(
+              fc.integer({ min: 0, max: id.length - 1 }),
+              fc.constantFrom("A", "b", "-", "_", "."),
+            )
+            .map(([at, c]) => id.slice(0, at) + c + id.slice(at + 1)),
         ),
-        (id) => {
-          const parsed = keyOfFileId(id);
-          return parsed === null || fileIdOf(parsed.key) === id;
+        (candidate) => {
+          const parsed = testIds.parse(candidate);
+          return parsed === null || (candidate === id && testIds.of(parsed.key) === candidate);
         },
       ),
       { numRuns: 2000 },
     );
-    // Padding or non-canonical base64 of a valid key is refused.
-    const id = fileIdOf("customers/acme/0000000000001-abcdef01/report.pdf");
-    expect(keyOfFileId(`${id}=`)).toBeNull();
-    expect(keyOfFileId(id.replace("f1_", "F1_"))).toBeNull();
+    // Padding, another case or another server's secret: refused.
+    expect(testIds.parse(`${id}=`)).toBeNull();
+    expect(testIds.parse(id.replace("f2_", "F2_"))).toBeNull();
+    expect(new FileIds(new Sealer(Buffer.alloc(32, 1))).parse(id)).toBeNull();
+    // The id of another tenant's key made without the secret (the old unsigned form) is refused.
+    const body = Buffer.from("customers/globex/0000000000001-abcdef01/report.pdf").toString(
+      "base64url",
+    );
+    expect(testIds.parse(`f1_${body}`)).toBeNull();
+    expect(testIds.parse(`f2_${body}.${"A".repeat(22)}`)).toBeNull();
   });
 
   it("presigned URLs carry the key exactly: `%2F` and `..` in a name stay literal characters of one segment", async () => {

@@ -1,6 +1,5 @@
 import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keyOfFileId } from "../../src/files/keys.js";
 import { limitConcurrency } from "../../src/common/limit.js";
 import { codes, startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
@@ -81,7 +80,7 @@ describe("nothing is lost under concurrency (local stand-ins)", () => {
     for (const f of listed.filter((x) => ids.includes(x.id))) {
       expect(f.name).toBe("report.pdf");
       expect(f.size).toBe(12);
-      expect(keyOfFileId(f.id)?.customerId).toBe(w.acme.id);
+      expect(t.ids.parse(f.id)?.customerId).toBe(w.acme.id);
     }
   });
 

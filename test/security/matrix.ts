@@ -54,6 +54,7 @@ export const MATRIX: Readonly<Record<string, Readonly<Record<Actor, Outcome>>>> 
 
   "Mutation.signIn": PUBLIC,
   "Mutation.completeNewPassword": PUBLIC,
+  "Mutation.completeMfaSignIn": PUBLIC,
   "Mutation.refreshTokens": PUBLIC,
   "Mutation.createCustomer": ADMIN,
   "Mutation.updateCustomer": ADMIN,
@@ -130,4 +131,5 @@ export const MATRIX: Readonly<Record<string, Readonly<Record<Actor, Outcome>>>> 
   "AuthTokens.refreshToken": PUBLIC,
   "AuthTokens.expiresIn": PUBLIC,
   "NewPasswordRequired.session": PUBLIC,
+  "MfaRequired.session": PUBLIC,
 };

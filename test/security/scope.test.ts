@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeCursor } from "../../src/common/page.js";
-import { fileIdOf } from "../../src/files/keys.js";
 import { codes, startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
 import { countAwsCalls } from "./support.js";
@@ -36,7 +34,7 @@ describe("tenant scope of cursors and ids, and Cognito calls per request (local 
     const replay = await t.exec(FILES, { a: theirCursor }, acme);
     expect(codes(replay)).toEqual(["BAD_USER_INPUT"]);
     // A cursor forged to point into globex's folder, well-formed.
-    const forged = encodeCursor("files", {
+    const forged = t.cursors.encode("files", {
       [`customers/${w.globex.id}/`]: null,
       [`customers/${w.acme.id}/`]: null,
     });
@@ -62,7 +60,7 @@ describe("tenant scope of cursors and ids, and Cognito calls per request (local 
       const foreign = await t.exec(q, { id: w.globex.fileId }, acme);
       const missing = await t.exec(
         q,
-        { id: fileIdOf(`customers/${w.globex.id}/0000000000001-abcdef01/nothing.pdf`) },
+        { id: t.ids.of(`customers/${w.globex.id}/0000000000001-abcdef01/nothing.pdf`) },
         acme,
       );
       expect(foreign).toEqual({ data: { file: null } });

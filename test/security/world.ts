@@ -9,7 +9,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { ADMINS_GROUP, CUSTOMERS_GROUP, generatePassword } from "../../src/auth/admins.js";
 import { CUSTOMER_ID_ATTRIBUTE } from "../../src/aws/cognito-users.js";
-import { buildKey, fileIdOf } from "../../src/files/keys.js";
+import { buildKey } from "../../src/files/keys.js";
 import { createLocalCognitoClient } from "../../src/local/stack.js";
 import type { TestApp } from "../helpers/app.js";
 
@@ -84,7 +84,7 @@ export async function makeWorld(t: TestApp): Promise<World> {
         Metadata: { "uploaded-by": "admin%40example.test" },
       }),
     );
-    return fileIdOf(key);
+    return t.ids.of(key);
   };
 
   const makeCustomer: World["makeCustomer"] = async () => {

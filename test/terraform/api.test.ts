@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { readConfig } from "../../src/config.js";
 import { PLANNED_ENV, srcReads } from "./planned";
 import {
   REPO_ROOT,
@@ -66,6 +67,29 @@ const API_ENV = {
 };
 /** Read by Node.js itself, not by src/. */
 const RUNTIME_ENV = new Set(["NODE_OPTIONS"]);
+/**
+ * Read by src/config.ts as `${key}_PARAMETER` for COGNITO_CLIENT_SECRET and SESSION_SECRET (no
+ * literal to find): the readConfig test below proves they are read.
+ */
+const SECRET_PARAMETERS = new Set(["COGNITO_CLIENT_SECRET_PARAMETER", "SESSION_SECRET_PARAMETER"]);
+
+/** Example values for the expressions in the function's environment, as after an apply. */
+const APPLIED: Record<string, string> = {
+  "${aws_cognito_user_pool.main.id}": "eu-west-1_AbCdEf123",
+  "${aws_cognito_user_pool_client.web.id}": "4abcdefghijklmnopqrstuvwx1",
+  "${aws_ssm_parameter.cognito_client_secret.name}": "/file-portal/prod/cognito-client-secret",
+  "${aws_ssm_parameter.session_secret.name}": "/file-portal/prod/session-secret",
+  "${aws_s3_bucket.files.id}": "file-portal-prod-files-20261202000000000000000001",
+  '${join(",", local.app_origins)}': "https://abc123.execute-api.eu-west-1.amazonaws.com",
+  "${local.app_url}": "https://abc123.execute-api.eu-west-1.amazonaws.com",
+  "${tostring(var.invitation_ttl_hours)}": "72",
+  "${var.log_level}": "info",
+  "${tostring(var.user_cache_ttl_seconds)}": "60",
+  "${tostring(var.upload_url_ttl_seconds)}": "900",
+  "${tostring(var.download_url_ttl_seconds)}": "300",
+  "${tostring(var.multipart_abort_days * 86400)}": String(7 * 86400),
+  "${tostring(var.graphql_introspection)}": "false",
+};
 
 const lambda = async () => resource(await terraform(), "aws_lambda_function.api");
 const envVars = async (): Promise<HclObject> => {
@@ -128,9 +152,29 @@ describe("Lambda function", () => {
 
   it("every variable it sets is one the code reads (catches typos), the planned ones aside", () => {
     const unread = envKeys
-      .filter((key) => !RUNTIME_ENV.has(key) && !(key in PLANNED_ENV))
+      .filter(
+        (key) => !RUNTIME_ENV.has(key) && !SECRET_PARAMETERS.has(key) && !(key in PLANNED_ENV),
+      )
       .filter((key) => !srcReads(key));
     expect(unread, "set by terraform/api.tf but not read anywhere in src/").toEqual([]);
+  });
+
+  it("is a valid AWS-mode configuration for the API, the secrets named as SSM parameters", async () => {
+    const env: Record<string, string> = { AWS_REGION: "eu-west-1" };
+    for (const [key, value] of Object.entries(await envVars())) {
+      const v = typeof value === "string" && value.startsWith("${") ? APPLIED[value] : value;
+      expect(typeof v, `${key}: no example value for ${JSON.stringify(value)}`).toBe("string");
+      env[key] = v as string;
+    }
+    const config = readConfig(env);
+    expect(config.mode).toBe("aws");
+    expect(config.production).toBe(true);
+    expect(config.playground).toBe(false);
+    expect(config.aws?.clientSecret).toEqual({
+      parameter: "/file-portal/prod/cognito-client-secret",
+    });
+    expect(config.aws?.sessionSecret).toEqual({ parameter: "/file-portal/prod/session-secret" });
+    expect(config.corsOrigins).toEqual(["https://abc123.execute-api.eu-west-1.amazonaws.com"]);
   });
 
   // Settings of code that other issues add (test/terraform/planned.ts): skipped until src/ reads them.
@@ -347,7 +391,7 @@ describe("outputs", () => {
     expect(text).toContain('CORS_ORIGINS=${join(",", local.app_origins)}\n');
     const unread = lines
       .map((l) => l.split("=")[0] as string)
-      .filter((k) => !(k in PLANNED_ENV) && !srcReads(k));
+      .filter((k) => !(k in PLANNED_ENV) && !SECRET_PARAMETERS.has(k) && !srcReads(k));
     expect(unread).toEqual([]);
   });
 

@@ -1,3 +1,4 @@
+import { testCursors, testIds } from "../helpers/secrets.js";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
@@ -19,11 +20,13 @@ const s3 = new S3Client({
   requestChecksumCalculation: "WHEN_REQUIRED",
   responseChecksumValidation: "WHEN_REQUIRED",
 });
-const files = new FileService(new S3Store(s3, "portal-files"), async () => true, {
-  uploadMaxBytes: 5 * 1024 ** 3,
-  uploadUrlTtlSeconds: 900,
-  downloadUrlTtlSeconds: 300,
-});
+const files = new FileService(
+  new S3Store(s3, "portal-files"),
+  async () => true,
+  { uploadMaxBytes: 5 * 1024 ** 3, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300 },
+  testIds,
+  testCursors,
+);
 const admin = {
   role: "ADMIN",
   customerId: null,

@@ -10,8 +10,6 @@ import { REPO_ROOT } from "./terraform-config";
  * by itself once src/ has it. Remove an entry when its code has landed.
  */
 export const PLANNED_ENV: Readonly<Record<string, string>> = {
-  COGNITO_CLIENT_SECRET_PARAMETER: "issue 12: the confidential client's secret, read from SSM",
-  SESSION_SECRET_PARAMETER: "issue 12: the server secret, read from SSM",
   MAIL_FROM: "issue 14: sender of invitation and reset emails",
   APP_URL: "issue 14: base of the links in emails",
   ADMIN_MFA: "issue 14: TOTP required of admins",
@@ -20,7 +18,6 @@ export const PLANNED_ENV: Readonly<Record<string, string>> = {
 
 /** IAM actions granted for commands the lead's code will send (plan.md's command list). */
 export const PLANNED_ACTIONS: Readonly<Record<string, string>> = {
-  "ssm:GetParameters": "issue 12: GetParametersCommand for the two secret parameters",
   "ses:SendEmail": "issue 14: SES v2 SendEmailCommand from the sender identity",
 };
 

@@ -8,6 +8,8 @@ const AWS = {
   S3_BUCKET: "portal-files-prod",
   AWS_REGION: "eu-west-1",
   CORS_ORIGINS: "https://portal.example.com",
+  COGNITO_CLIENT_SECRET_PARAMETER: "/portal-prod/cognito-client-secret",
+  SESSION_SECRET_PARAMETER: "/portal-prod/session-secret",
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -21,6 +23,26 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe("config: read and validated once", () => {
+  it("takes each AWS secret directly or as an SSM parameter name, not both, and a session secret of 32+ bytes", () => {
+    const direct = readConfig(
+      {
+        ...AWS,
+        COGNITO_CLIENT_SECRET_PARAMETER: "",
+        SESSION_SECRET_PARAMETER: "",
+        COGNITO_CLIENT_SECRET: "abc",
+        SESSION_SECRET: Buffer.alloc(32, 1).toString("base64"),
+      },
+      "/srv/app",
+    );
+    expect(direct.aws?.clientSecret).toEqual({ value: "abc" });
+    expect(problems({ ...AWS, SESSION_SECRET: "c2hvcnQ=" })).toEqual([
+      "Set SESSION_SECRET or SESSION_SECRET_PARAMETER, not both",
+    ]);
+    expect(
+      problems({ ...AWS, SESSION_SECRET_PARAMETER: "", SESSION_SECRET: "c2hvcnQ=" }).join(),
+    ).toMatch(/at least 32 random bytes/);
+  });
+
   it("runs the local stack when no AWS setting is present", () => {
     const c = readConfig({}, "/srv/app");
     expect(c.mode).toBe("local");
@@ -41,6 +63,8 @@ describe("config: read and validated once", () => {
       region: "eu-west-1",
       bucket: "portal-files-prod",
       s3ForcePathStyle: false,
+      clientSecret: { parameter: "/portal-prod/cognito-client-secret" },
+      sessionSecret: { parameter: "/portal-prod/session-secret" },
     });
     expect(c.introspection).toBe(false);
     expect(c.playground).toBe(false);
@@ -64,9 +88,11 @@ describe("config: read and validated once", () => {
       "LOG_LEVEL=",
       "UPLOAD_MAX_BYTES=",
       "CORS_ORIGINS is missing",
+      "COGNITO_CLIENT_SECRET is missing",
+      "SESSION_SECRET is missing",
     ])
       expect(text).toContain(key);
-    expect(p.length).toBe(8);
+    expect(p.length).toBe(10);
   });
 
   it("refuses malformed origins, booleans and a weak local admin password", () => {

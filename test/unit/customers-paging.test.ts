@@ -1,3 +1,4 @@
+import { Revocations } from "../../src/auth/sessions.js";
 import { randomBytes } from "node:crypto";
 import {
   InvalidParameterException,
@@ -11,7 +12,7 @@ import type {
 import { describe, expect, it } from "vitest";
 import { CachedUsers } from "../../src/aws/cached-users.js";
 import { CognitoUsers } from "../../src/aws/cognito-users.js";
-import { decodeCursor, encodeCursor } from "../../src/common/page.js";
+import { testCursors } from "../helpers/secrets.js";
 import type { CustomerPage } from "../../src/customers/customer.service.js";
 import { CustomerService } from "../../src/customers/customer.service.js";
 import { AppError } from "../../src/errors.js";
@@ -90,7 +91,14 @@ const ids = (n: number, prefix = "cust") =>
 function setup(members: UserType[]) {
   const fake = new PagingCognito(members);
   const users = new CognitoUsers(fake as unknown as CognitoIdentityProviderClient, "pool_1");
-  const service = new CustomerService(users, new CachedUsers(users, 60), async () => false);
+  const cache = new CachedUsers(users, 60);
+  const service = new CustomerService(
+    users,
+    cache,
+    testCursors,
+    new Revocations(users, cache, true),
+    async () => false,
+  );
   return { fake, service };
 }
 
@@ -176,10 +184,10 @@ describe("customers paging (SDK-level mock: Cognito pages of 60, which the local
     const { fake, service } = setup(all.map((id) => member(id)));
     const page = await service.list(100, null);
     const cursor = page.pageInfo.endCursor!;
-    const pos = decodeCursor("customers", cursor, (p): p is { t: string } => !!p);
+    const pos = testCursors.decode("customers", cursor, (p): p is { t: string } => !!p);
     expect(pos.t).toBeTruthy(); // the cursor really carries a Cognito token
 
-    const forged = encodeCursor("customers", { t: "c29tZS10b2tlbg==", o: 0 });
+    const forged = testCursors.encode("customers", { t: "c29tZS10b2tlbg==", o: 0 });
     expect(await codeOf(service.list(10, forged))).toBe("BAD_USER_INPUT");
     fake.forgetTokens();
     const err = await service.list(10, cursor).catch((e: unknown) => e);
@@ -197,9 +205,9 @@ describe("customers paging (SDK-level mock: Cognito pages of 60, which the local
     for (const after of [
       "",
       "%%%",
-      encodeCursor("customers", { t: null, o: -1 }),
-      encodeCursor("files", { t: null, o: 0 }),
-      encodeCursor("customers", { t: "x".repeat(5000), o: 0 }),
+      testCursors.encode("customers", { t: null, o: -1 }),
+      testCursors.encode("files", { t: null, o: 0 }),
+      testCursors.encode("customers", { t: "x".repeat(5000), o: 0 }),
     ])
       expect(await codeOf(service.list(10, after || "!")), after).toBe("BAD_USER_INPUT");
     expect(fake.listCalls).toHaveLength(0);

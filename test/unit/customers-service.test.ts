@@ -1,3 +1,5 @@
+import { Revocations } from "../../src/auth/sessions.js";
+import { testCursors } from "../helpers/secrets.js";
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -163,7 +165,14 @@ function setup() {
   const fake = new FakeCognito();
   const users = new CognitoUsers(fake as unknown as CognitoIdentityProviderClient, "pool_1");
   const cache = new CachedUsers(users, 60);
-  const service = new CustomerService(users, cache, async () => false);
+  // AdminUserGlobalSignOut exists on AWS only: this fake at SDK level shows it is sent.
+  const service = new CustomerService(
+    users,
+    cache,
+    testCursors,
+    new Revocations(users, cache, true),
+    async () => false,
+  );
   const lines: Record<string, unknown>[] = [];
   const raw: string[] = [];
   const log = createLogger("debug", { requestId: "req-1", actor: "admin:admin.test" }, (l) => {
@@ -344,7 +353,14 @@ describe("CustomerService.create: races and generated ids", () => {
     expect(await service.get("late-comer")).toBeNull();
     await service.create({ email: "l@late.example", name: "Late", id: "late-comer" }, log);
     expect(await service.exists("late-comer")).toBe(true);
-    const ctx = { requestId: "r", log, viewer: null, scoped: new Map() };
+    const ctx = {
+      requestId: "r",
+      log,
+      viewer: null,
+      token: null,
+      source: "test",
+      scoped: new Map(),
+    };
     const found = await service.loader(ctx).loadMany(["late-comer", "nobody"]);
     expect(found.map((c) => (c instanceof Error ? c : (c?.id ?? null)))).toEqual([
       "late-comer",
@@ -486,6 +502,9 @@ describe("customer ids and status", () => {
       enabled: true,
       status: "CONFIRMED",
       customerId: "acme",
+      revokedAt: 0,
+      linkHash: null,
+      mfaEnabled: false,
       createdAt: new Date(1),
       updatedAt: new Date(2),
     };

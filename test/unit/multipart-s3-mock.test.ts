@@ -6,8 +6,9 @@ import type { Viewer } from "../../src/auth/viewer.js";
 import { S3Store } from "../../src/aws/s3-store.js";
 import { AppError } from "../../src/errors.js";
 import { FileService } from "../../src/files/file.service.js";
-import { buildKey, fileIdOf } from "../../src/files/keys.js";
-import { MultipartService, encodeUploadHandle } from "../../src/files/multipart.service.js";
+import { buildKey } from "../../src/files/keys.js";
+import { MultipartService, sealUploadHandle } from "../../src/files/multipart.service.js";
+import { TEST_SEALER, testCursors, testIds } from "../helpers/secrets.js";
 import { silentLogger } from "../../src/log.js";
 
 /**
@@ -82,25 +83,31 @@ const WEEK = 7 * 24 * 3600;
 function setup(reply: (req: Seen) => Reply, now: () => number = Date.now) {
   const { client, seen } = mockS3(reply);
   const store = new S3Store(client, "bucket");
-  const files = new FileService(store, async () => true, {
-    uploadMaxBytes: 5 * 1024 ** 3,
-    uploadUrlTtlSeconds: 900,
-    downloadUrlTtlSeconds: 300,
-  });
+  const files = new FileService(
+    store,
+    async () => true,
+    { uploadMaxBytes: 5 * 1024 ** 3, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300 },
+    testIds,
+    testCursors,
+  );
   const service = new MultipartService(
     store,
     files,
     { multipartMaxBytes: 5 * 1024 ** 4, multipartWindowSeconds: WEEK, uploadUrlTtlSeconds: 900 },
+    TEST_SEALER,
     now,
   );
   const key = buildKey("CUSTOMER", "alice-co", "big.bin");
   const size = 12 * MIB;
+  const handleFor = (s3UploadId: string) =>
+    sealUploadHandle(TEST_SEALER, { k: key, s: size, u: s3UploadId, e: now() + WEEK * 1000 });
   return {
     service,
     seen,
     key,
-    fileId: fileIdOf(key),
-    handle: encodeUploadHandle(size, "s3-upload-1"),
+    fileId: testIds.of(key),
+    handle: handleFor("s3-upload-1"),
+    handleFor,
   };
 }
 
@@ -168,7 +175,7 @@ describe("multipart steps against S3's own answers (SDK-level mock; s3rver lacks
 
   it("a foreign upload id with the caller's own key (SDK-level mock: S3 ties ids to keys, s3rver does not): NOT_FOUND, never a 5xx", async () => {
     const m = setup(() => s3Error("NoSuchUpload", 404));
-    const foreign = encodeUploadHandle(12 * MIB, "bobs-upload-id");
+    const foreign = m.handleFor("bobs-upload-id");
     expect(await codeOf(m.service.complete(alice, m.fileId, foreign, parts, silentLogger))).toBe(
       "NOT_FOUND",
     );

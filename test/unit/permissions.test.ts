@@ -16,7 +16,14 @@ import { permissions } from "../../src/permissions/index.js";
 import { isAdmin, isAdminOrSelf, isSelf } from "../../src/permissions/rules.js";
 
 function ctx(viewer: Partial<Viewer> | null): Context {
-  return { requestId: "t", log: silentLogger, viewer: viewer as Viewer | null, scoped: new Map() };
+  return {
+    requestId: "t",
+    log: silentLogger,
+    viewer: viewer as Viewer | null,
+    token: null,
+    source: "test",
+    scoped: new Map(),
+  };
 }
 const admin = ctx({ role: "ADMIN", customerId: null, username: "admin.x" });
 const acme = ctx({ role: "CUSTOMER", customerId: "acme", username: "acme" });

@@ -1,3 +1,4 @@
+import { awsModeEnv as standInEnv } from "../../helpers/stack.js";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -6,7 +7,6 @@ import path from "node:path";
 import { findPackageRoot } from "../../../src/local/emulator-process.js";
 import { findFreePort } from "../../../src/local/emulator-process.js";
 import type { LocalStack } from "../../../src/local/stack.js";
-import { awsModeSettings } from "../../helpers/aws-mode.js";
 import { BENCH_SETTINGS } from "./fixture.js";
 import { gql } from "./http.js";
 import { ME } from "./queries.js";
@@ -29,7 +29,7 @@ export function awsModeEnv(stack: LocalStack, port: number): NodeJS.ProcessEnv {
     LOG_LEVEL: "info",
     HOST: "127.0.0.1",
     PORT: String(port),
-    ...awsModeSettings(stack),
+    ...standInEnv(stack),
     CORS_ORIGINS: BENCH_SETTINGS.corsOrigins.join(","),
     USER_CACHE_TTL_SECONDS: String(BENCH_SETTINGS.userCacheTtlSeconds),
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",

@@ -12,7 +12,7 @@ import { startLocalStack, createLocalS3Client } from "../../../src/local/stack.j
 import type { LocalStack } from "../../../src/local/stack.js";
 import { createLogger, silentLogger } from "../../../src/log.js";
 import type { Logger } from "../../../src/log.js";
-import { localBackends } from "../../../src/aws/backends.js";
+import { localBackends } from "../../../src/local/stack.js";
 import { countAwsCalls } from "./aws-counter.js";
 
 export const BENCH_SETTINGS: AppSettings = {

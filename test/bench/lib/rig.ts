@@ -6,19 +6,16 @@ import type { AddressInfo } from "node:net";
 import { applyMiddleware } from "graphql-middleware";
 import { deny, shield } from "graphql-shield";
 import type { IRules } from "graphql-shield";
-import { buildExecutableSchema, createApollo } from "../../../src/app.js";
-import { MultipartService } from "../../../src/files/multipart.service.js";
-import { S3_OBJECT_MAX_BYTES } from "../../../src/config.js";
+import { buildExecutableSchema, createApollo, createServices } from "../../../src/app.js";
 import type { ApiServices } from "../../../src/app.js";
 import { CUSTOMERS_GROUP } from "../../../src/auth/admins.js";
-import { AuthService } from "../../../src/auth/auth.service.js";
+import { CognitoAuth } from "../../../src/aws/cognito-auth.js";
+import { Sealer } from "../../../src/common/sealer.js";
 import type { Viewer } from "../../../src/auth/viewer.js";
 import { CachedUsers } from "../../../src/aws/cached-users.js";
 import type { UserRecord } from "../../../src/aws/cognito-users.js";
 import type { ListedObject } from "../../../src/aws/s3-store.js";
-import { CustomerService } from "../../../src/customers/customer.service.js";
-import { FileService } from "../../../src/files/file.service.js";
-import { buildKey, customerPrefix } from "../../../src/files/keys.js";
+import { buildKey } from "../../../src/files/keys.js";
 import type { Context } from "../../../src/graphql/context.js";
 import { createHttpHandler } from "../../../src/http/server.js";
 import type { Logger } from "../../../src/log.js";
@@ -81,6 +78,9 @@ function memoryServices(
       enabled: true,
       status: "CONFIRMED",
       customerId: id,
+      revokedAt: 0,
+      linkHash: null,
+      mfaEnabled: false,
       createdAt: new Date(base),
       updatedAt: new Date(base),
     });
@@ -111,19 +111,20 @@ function memoryServices(
   const cognito = new MemoryCognitoUsers(users, {
     [CUSTOMERS_GROUP]: users.map((u) => u.username),
   });
-  const cached = new CachedUsers(cognito, BENCH_SETTINGS.userCacheTtlSeconds);
-  const store = new MemoryS3Store(f.app.clients.s3, f.stack.s3.bucket, objects);
-  const customersService = new CustomerService(cognito, cached, (id) =>
-    store.holdsObjects(customerPrefix(id)),
-  );
-  const files = new FileService(store, (id) => customersService.exists(id), BENCH_SETTINGS);
-  const multipart = new MultipartService(store, files, {
-    ...BENCH_SETTINGS,
-    multipartMaxBytes: S3_OBJECT_MAX_BYTES,
-    multipartWindowSeconds: 7 * 24 * 3600,
+  const services = createServices({
+    users: cognito,
+    cachedUsers: new CachedUsers(cognito, BENCH_SETTINGS.userCacheTtlSeconds),
+    store: new MemoryS3Store(f.app.clients.s3, f.stack.s3.bucket, objects),
+    cognitoAuth: new CognitoAuth(
+      f.app.clients.cognito,
+      f.stack.cognito.clientId,
+      f.stack.cognito.clientSecret,
+    ),
+    sealer: new Sealer(f.stack.sessionSecret),
+    globalSignOut: false,
+    settings: BENCH_SETTINGS,
   });
-  const auth = new AuthService(f.app.clients.cognito, cognito, f.stack.cognito.clientId);
-  return { auth, customers: customersService, files, multipart, cognito };
+  return { ...services, cognito };
 }
 
 export async function buildRig(
@@ -141,6 +142,8 @@ export async function buildRig(
   }): Promise<Context> => ({
     requestId: req.requestId ?? randomUUID(),
     viewer: (req.authorization && viewers.get(req.authorization)) || null,
+    token: null,
+    source: "bench",
     log,
     scoped: new Map(),
   });
