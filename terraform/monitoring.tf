@@ -23,31 +23,30 @@ locals {
   alarm_min_requests = 10
 }
 
-# Invocations that failed: an unhandled exception, a timeout, a crash during init. (GraphQL
-# errors are answers, not function errors.)
-resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
-  alarm_name          = "${local.function_name}-errors"
-  alarm_description   = "The ${local.function_name} function failed at least once in 5 minutes (exception, timeout or crash): see its log group."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.api.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  threshold           = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
+# Per-function alarms: any failed invocation (an unhandled exception, a timeout, a crash during
+# init; GraphQL errors are answers, not function errors), and any request refused because the
+# function ran at its concurrency cap (reserved concurrency or the account's quota: clients saw
+# 429/503 from the HTTP API).
+locals {
+  lambda_alarms = {
+    errors = {
+      metric = "Errors"
+      says   = "failed at least once in 5 minutes (exception, timeout or crash): see its log group"
+    }
+    throttles = {
+      metric = "Throttles"
+      says   = "was throttled in the last 5 minutes: raise lambda_reserved_concurrency or find the flood in the API access log"
+    }
+  }
 }
 
-# Requests refused because the function ran at its concurrency cap (reserved concurrency or
-# the account's quota): clients saw 429/503 from the HTTP API.
-resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
-  alarm_name          = "${local.function_name}-throttles"
-  alarm_description   = "The ${local.function_name} function was throttled in the last 5 minutes: raise lambda_reserved_concurrency or find the flood in the API access log."
+resource "aws_cloudwatch_metric_alarm" "lambda" {
+  for_each = local.lambda_alarms
+
+  alarm_name          = "${local.function_name}-${each.key}"
+  alarm_description   = "The ${local.function_name} function ${each.value.says}."
   namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
+  metric_name         = each.value.metric
   dimensions          = { FunctionName = aws_lambda_function.api.function_name }
   statistic           = "Sum"
   period              = 300

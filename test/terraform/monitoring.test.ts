@@ -19,33 +19,31 @@ describe("alarms", () => {
       resourcesOfType(cfg, "aws_cloudwatch_metric_alarm")
         .map(([a]) => a)
         .sort(),
-    ).toEqual([
-      "aws_cloudwatch_metric_alarm.api_5xx_rate",
-      "aws_cloudwatch_metric_alarm.lambda_errors",
-      "aws_cloudwatch_metric_alarm.lambda_throttles",
-    ]);
+    ).toEqual(["aws_cloudwatch_metric_alarm.api_5xx_rate", "aws_cloudwatch_metric_alarm.lambda"]);
+    const perFunction = (await terraform()).locals.get("lambda_alarms") as Record<
+      string,
+      { metric: string }
+    >;
+    expect(Object.values(perFunction).map((x) => x.metric)).toEqual(["Errors", "Throttles"]);
   });
 
-  for (const [name, metric] of [
-    ["lambda_errors", "Errors"],
-    ["lambda_throttles", "Throttles"],
-  ] as const)
-    it(`${name}: any ${metric} of this function in 5 minutes notifies the topic, and so does recovery`, async () => {
-      const a = resource(await terraform(), `aws_cloudwatch_metric_alarm.${name}`);
-      expect(a).toMatchObject({
-        namespace: "AWS/Lambda",
-        metric_name: metric,
-        dimensions: { FunctionName: "${aws_lambda_function.api.function_name}" },
-        statistic: "Sum",
-        period: 300,
-        evaluation_periods: 1,
-        comparison_operator: "GreaterThanOrEqualToThreshold",
-        threshold: 1,
-        // No traffic is not a failure.
-        treat_missing_data: "notBreaching",
-      });
-      expect(await actionsOf(a)).toEqual([TOPIC]);
+  it("function alarms: any Errors or Throttles of this function in 5 minutes notifies the topic, and so does recovery", async () => {
+    const a = resource(await terraform(), "aws_cloudwatch_metric_alarm.lambda");
+    expect(a.for_each).toBe("${local.lambda_alarms}");
+    expect(a).toMatchObject({
+      namespace: "AWS/Lambda",
+      metric_name: "${each.value.metric}",
+      dimensions: { FunctionName: "${aws_lambda_function.api.function_name}" },
+      statistic: "Sum",
+      period: 300,
+      evaluation_periods: 1,
+      comparison_operator: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      // No traffic is not a failure.
+      treat_missing_data: "notBreaching",
     });
+    expect(await actionsOf(a)).toEqual([TOPIC]);
+  });
 
   it("api_5xx_rate: 5xx answers as a share of all answers of this HTTP API, above var.alarm_5xx_rate_percent", async () => {
     const cfg = await terraform();

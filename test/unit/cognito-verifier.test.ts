@@ -29,12 +29,14 @@ function sign(payload: Record<string, unknown>, kid = "k1"): string {
   return `${input}.${createSign("RSA-SHA256").update(input).sign(privateKey).toString("base64url")}`;
 }
 const now = () => Math.floor(Date.now() / 1000);
-function access(iss: string, over: Record<string, unknown> = {}): string {
+/** A token as Cognito issues it: access tokens name the client in client_id, ID tokens in aud. */
+function token(use: "access" | "id", iss: string, over: Record<string, unknown>): string {
   return sign({
     sub: "sub-1",
-    username: "alice",
-    token_use: "access",
-    client_id: CLIENT_ID,
+    token_use: use,
+    ...(use === "access"
+      ? { username: "alice", client_id: CLIENT_ID }
+      : { "cognito:username": "alice", aud: CLIENT_ID }),
     iss,
     iat: now() - 10,
     auth_time: now() - 600,
@@ -42,19 +44,8 @@ function access(iss: string, over: Record<string, unknown> = {}): string {
     ...over,
   });
 }
-function id(iss: string, over: Record<string, unknown> = {}): string {
-  return sign({
-    sub: "sub-1",
-    "cognito:username": "alice",
-    token_use: "id",
-    aud: CLIENT_ID,
-    iss,
-    iat: now() - 10,
-    auth_time: now() - 600,
-    exp: now() + 3600,
-    ...over,
-  });
-}
+const access = (iss: string, over: Record<string, unknown> = {}) => token("access", iss, over);
+const id = (iss: string, over: Record<string, unknown> = {}) => token("id", iss, over);
 
 describe("CognitoJwtVerifier and the stand-in: exactly what differs", () => {
   it("refuses the stand-in's pool id at construction: the id must be <region>_<id>", () => {
