@@ -1,5 +1,5 @@
 import type { RuleTree } from "./compile.js";
-import { allow, hasRole, isAdmin, isAdminOrSelf, isPublic } from "./rules.js";
+import { allow, hasRole, isAdmin, isAdminOrSelf, isPublic, isSignedIn } from "./rules.js";
 
 /**
  * Who may read what: every type and field of the schema has an explicit entry (a "*" entry
@@ -9,7 +9,8 @@ import { allow, hasRole, isAdmin, isAdminOrSelf, isPublic } from "./rules.js";
  */
 export const permissions: RuleTree = {
   Query: {
-    me: hasRole,
+    // Also for an admin who still has to set up MFA (the one thing they may do).
+    me: isSignedIn,
     customers: isAdmin,
     // Customers may ask; the resolver answers null for anyone but themself.
     customer: hasRole,
@@ -36,6 +37,15 @@ export const permissions: RuleTree = {
     signUploadParts: hasRole,
     completeMultipartUpload: hasRole,
     abortMultipartUpload: hasRole,
+    // Account lifecycle: links and resets are public (the token or email is the credential);
+    // the viewer's own account needs a signed-in viewer.
+    sendInvitation: isAdmin,
+    setPasswordWithToken: isPublic,
+    requestPasswordReset: isPublic,
+    changePassword: isSignedIn,
+    signOutEverywhere: isSignedIn,
+    beginTotpSetup: isSignedIn,
+    confirmTotpSetup: isSignedIn,
   },
   // Every field, the id included, is for admins and the customer themself.
   Customer: { "*": isAdminOrSelf },
@@ -69,4 +79,6 @@ export const permissions: RuleTree = {
   AuthTokens: { "*": allow },
   NewPasswordRequired: { "*": allow },
   MfaRequired: { "*": allow },
+  Invitation: { "*": allow },
+  TotpSetup: { "*": allow },
 };

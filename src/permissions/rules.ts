@@ -1,5 +1,5 @@
 import { allow, deny, or } from "graphql-shield";
-import { UnauthenticatedError } from "../errors.js";
+import { AppError, UnauthenticatedError } from "../errors.js";
 import { predicate } from "./predicate.js";
 
 /** Named predicates; the map in index.ts says where each applies. */
@@ -8,8 +8,22 @@ export const isAuthenticated = predicate("isAuthenticated", (ctx) =>
   ctx.viewer ? true : new UnauthenticatedError(),
 );
 
-export const isAdmin = predicate("isAdmin", (ctx) =>
-  ctx.viewer ? ctx.viewer.role === "ADMIN" : new UnauthenticatedError(),
+/** A signed-in user with a role (an admin still setting up MFA included): their own account. */
+export const isSignedIn = predicate("isSignedIn", (ctx) =>
+  ctx.viewer ? ctx.viewer.role !== null : new UnauthenticatedError(),
+);
+
+/** An admin; with ADMIN_MFA=required, only once their authenticator app is set up. */
+export const isAdmin = predicate("isAdmin", (ctx) => {
+  if (!ctx.viewer) return new UnauthenticatedError();
+  if (ctx.viewer.role !== "ADMIN") return false;
+  return ctx.viewer.mfaSetupRequired ? MFA_SETUP_REQUIRED : true;
+});
+
+const MFA_SETUP_REQUIRED = new AppError(
+  "FORBIDDEN",
+  "Set up an authenticator app first (beginTotpSetup, then confirmTotpSetup): admins need one here",
+  { reason: "MFA_SETUP_REQUIRED" },
 );
 
 export const isCustomer = predicate("isCustomer", (ctx) =>

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildExecutableSchema } from "../../src/app.js";
 import { schemaFields } from "../../src/permissions/compile.js";
 import { permissions } from "../../src/permissions/index.js";
-import { startTestApp } from "../helpers/app.js";
+import { TEST_SETTINGS, startTestApp } from "../helpers/app.js";
 import type { GqlResult, TestApp } from "../helpers/app.js";
 import { MATRIX } from "./matrix.js";
 import { outcomeOf, probeFor } from "./probes.js";
@@ -24,7 +24,10 @@ describe("authorization matrix: every operation and field × every actor (local 
   let shielded: GraphQLSchema;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // requestPasswordReset answers in a fixed 1 s; this suite calls it 13 times for other reasons.
+    t = await startTestApp({
+      settings: { account: { ...TEST_SETTINGS.account, resetAnswerMs: 0 } },
+    });
     w = await makeWorld(t);
     // s3rver has no ListParts and answers AbortMultipartUpload with 405: those two S3 calls are
     // answered at SDK level (the rows using them say so); every other call reaches the emulator.
@@ -61,7 +64,7 @@ describe("authorization matrix: every operation and field × every actor (local 
 
   const viaShield = async (rowName: string, actor: Actor): Promise<string> => {
     const p = await probeFor(t.app.schema, rowName, w, actor);
-    const token = w.tokens[actor];
+    const token = p.token !== undefined ? (p.token ?? undefined) : w.tokens[actor];
     const contextValue = await t.app.context({
       authorization: token ? `Bearer ${token}` : undefined,
     });
@@ -112,7 +115,11 @@ describe("authorization matrix: every operation and field × every actor (local 
       const shieldDiffers: string[] = [];
       for (const actor of ACTORS) {
         const p = await probeFor(t.app.schema, rowName, w, actor);
-        const r = await t.exec(p.query, p.variables, w.tokens[actor]);
+        const r = await t.exec(
+          p.query,
+          p.variables,
+          p.token !== undefined ? (p.token ?? undefined) : w.tokens[actor],
+        );
         const outcome = outcomeOf(r, p.path);
         got[actor] = outcome;
         // A disabled user's token never yields a context: no engine runs for it.
