@@ -102,7 +102,7 @@ resource "aws_cognito_user_pool" "main" {
 
     string_attribute_constraints {
       min_length = "0"
-      max_length = "256"
+      max_length = "200"
     }
   }
 }

@@ -1,8 +1,9 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import {
+  CompleteMfaSignInDocument,
   CreateCustomerDocument,
   CustomerFilesDocument,
   DeleteCustomerDocument,
@@ -22,7 +23,10 @@ also when a step fails.
 
   --url           the API's base URL (terraform output -raw api_url), e.g. https://abc.execute-api.eu-west-1.amazonaws.com
   --admin-email   an admin's email (npm run create-admin); the password comes from the
-                  environment variable SMOKE_ADMIN_PASSWORD, or is asked for on a terminal
+                  environment variable SMOKE_ADMIN_PASSWORD, or is asked for on a terminal.
+                  Admins sign in with an authenticator code too: set SMOKE_ADMIN_TOTP_SECRET
+                  (the app's base32 secret, for unattended runs) or SMOKE_ADMIN_TOTP_CODE,
+                  or type the code when asked on a terminal
   --timeout       seconds to wait for any one request (default 30)`;
 
 export interface SmokeIo extends CliIo {
@@ -31,6 +35,24 @@ export interface SmokeIo extends CliIo {
 }
 
 class StepFailed extends Error {}
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** The current code of an authenticator app (RFC 6238: SHA-1, 30-second steps, 6 digits). */
+export function totpCode(secretBase32: string, now = Date.now()): string {
+  let bits = "";
+  for (const ch of secretBase32.toUpperCase().replace(/[\s=]/g, "")) {
+    const v = BASE32.indexOf(ch);
+    if (v < 0) throw new Error("SMOKE_ADMIN_TOTP_SECRET is not a base32 secret");
+    bits += v.toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now / 30_000)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = (mac[mac.length - 1] ?? 0) & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
 
 /** A GraphQL error as the API sends it: its code is the part callers may rely on. */
 function describeErrors(errors: readonly { message?: string; extensions?: { code?: unknown } }[]) {
@@ -136,6 +158,15 @@ export async function runSmoke(
     password = await io.prompt(`Password of ${email}: `);
   }
 
+  const mfaCode = async (): Promise<string> => {
+    if (env.SMOKE_ADMIN_TOTP_SECRET) return totpCode(env.SMOKE_ADMIN_TOTP_SECRET);
+    if (env.SMOKE_ADMIN_TOTP_CODE) return env.SMOKE_ADMIN_TOTP_CODE.trim();
+    if (io.prompt) return (await io.prompt(`Authenticator code of ${email}: `)).trim();
+    throw new Error(
+      "this admin signs in with an authenticator code: set SMOKE_ADMIN_TOTP_SECRET or SMOKE_ADMIN_TOTP_CODE",
+    );
+  };
+
   const runId = randomBytes(4).toString("hex");
   const api = new Api(url, runId, timeoutMs);
   const customerId = `smoke-${runId}`;
@@ -170,7 +201,17 @@ export async function runSmoke(
       const { signIn } = await api.request(SignInDocument, { email, password });
       if (signIn.__typename === "NewPasswordRequired")
         throw new Error("this admin must choose a new password first: sign in once in the web app");
-      // Any other answer than tokens (a further step such as an MFA code) ends the test here.
+      if (signIn.__typename === "MfaRequired") {
+        const code = await mfaCode();
+        const { completeMfaSignIn } = await api.request(CompleteMfaSignInDocument, {
+          email,
+          session: signIn.session,
+          code,
+        });
+        api.signedIn(completeMfaSignIn.accessToken);
+        return;
+      }
+      // Any other answer than tokens (a further step) ends the test here.
       if (signIn.__typename !== "AuthTokens")
         throw new Error(
           `sign-in needs a further step the smoke test cannot take: ${String((signIn as { __typename: unknown }).__typename)}`,

@@ -6,7 +6,15 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
+import { print } from "graphql";
+import { generateSync } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BeginTotpSetupDocument,
+  ConfirmTotpSetupDocument,
+  SignInDocument,
+} from "../../src/client/index.js";
+import { totpCode } from "../../src/cli/smoke.js";
 import { createLocalS3Client } from "../../src/local/stack.js";
 import type { LocalStack } from "../../src/local/stack.js";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -17,7 +25,8 @@ import { startTestStack } from "../helpers/stack.js";
 /**
  * `npm run smoke` against the local stack: the CLI (src/cli/smoke.ts, bundled on the fly so this
  * test does not race other tests over dist/) runs as a child process against the API in AWS mode,
- * over HTTP, like an operator runs it against a deployment.
+ * over HTTP, like an operator runs it against a deployment. AWS mode requires admins to use an
+ * authenticator app, so the admin sets one up first and the CLI signs in with its codes.
  */
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -33,6 +42,22 @@ describe("npm run smoke, against the local stack", () => {
   let api: AwsModeApp;
   let dir: string;
   let cli: string;
+  let totpSecret: string;
+
+  /** POSTs a typed document to the API (the admin's MFA setup). */
+  async function gql<T>(query: unknown, variables: Record<string, unknown>, token?: string) {
+    const res = await fetch(`${api.url}/graphql`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query: print(query as never), variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: unknown };
+    if (!body.data) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  }
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "portal-smoke-"));
@@ -48,6 +73,18 @@ describe("npm run smoke, against the local stack", () => {
     });
     stack = await startTestStack();
     api = await startAwsModeApp(stack);
+    const { signIn } = await gql<{ signIn: { accessToken?: string } }>(SignInDocument, {
+      email: stack.admin.email,
+      password: stack.admin.password,
+    });
+    const token = signIn.accessToken as string;
+    const { beginTotpSetup } = await gql<{ beginTotpSetup: { secret: string } }>(
+      BeginTotpSetupDocument,
+      {},
+      token,
+    );
+    totpSecret = beginTotpSetup.secret;
+    await gql(ConfirmTotpSetupDocument, { code: generateSync({ secret: totpSecret }) }, token);
   }, 60_000);
   afterAll(async () => {
     await api?.stop();
@@ -61,7 +98,12 @@ describe("npm run smoke, against the local stack", () => {
         process.execPath,
         [cli, "--url", url, "--admin-email", stack.admin.email, "--timeout", "20"],
         {
-          env: { PATH: process.env.PATH, SMOKE_ADMIN_PASSWORD: stack.admin.password, ...env },
+          env: {
+            PATH: process.env.PATH,
+            SMOKE_ADMIN_PASSWORD: stack.admin.password,
+            SMOKE_ADMIN_TOTP_SECRET: totpSecret,
+            ...env,
+          },
           // No terminal: the CLI must not try to prompt.
           stdio: ["ignore", "pipe", "pipe"],
         },
@@ -179,6 +221,21 @@ describe("npm run smoke, against the local stack", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("set SMOKE_ADMIN_PASSWORD");
     expect(r.stdout).toBe("");
+  });
+
+  it("computes authenticator codes as the app does (checked against otplib)", () => {
+    for (const at of [0, 59_000, Date.now(), 1_893_456_000_000])
+      expect(totpCode(totpSecret, at)).toBe(generateSync({ secret: totpSecret, epoch: at / 1000 }));
+    expect(() => totpCode("not base32!")).toThrow(/base32/);
+  });
+
+  it("an admin with an authenticator app and no code to give: stops at sign-in, creates nothing", async () => {
+    const r = await smoke(api.url, { SMOKE_ADMIN_TOTP_SECRET: "" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      `FAIL  sign in as ${stack.admin.email}: this admin signs in with an authenticator code`,
+    );
+    expect(await leftovers()).toEqual([]);
   });
 
   it("is the npm script `smoke`, on the built CLI", async () => {

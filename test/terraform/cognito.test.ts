@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { APP_CLIENT, CUSTOM_ATTRIBUTES } from "../../src/local/seed.js";
 import {
   block,
   blocks,
@@ -56,7 +57,7 @@ describe("Cognito user pool", () => {
     const byName = new Map(blocks(pool, "schema").map((x) => [x.name, x]));
     for (const [name, max] of [
       ["revoked_at", "20"],
-      ["link_hash", "256"],
+      ["link_hash", "200"],
     ] as const) {
       const s = byName.get(name) ?? {};
       expect(s.attribute_data_type, name).toBe("String");
@@ -176,5 +177,54 @@ describe("Cognito app client", () => {
     const c = await client();
     expect(c.allowed_oauth_flows).toBeUndefined();
     expect(c.allowed_oauth_flows_user_pool_client).toBe(false);
+  });
+});
+
+describe("Terraform and the local stack's seed declare the same pool and client", () => {
+  it("the same custom attributes, with the same mutability and lengths", async () => {
+    const pool = resource(await terraform(), "aws_cognito_user_pool.main");
+    const declared = blocks(pool, "schema").map((x) => {
+      const c = block(x, "string_attribute_constraints");
+      return {
+        Name: x.name,
+        AttributeDataType: x.attribute_data_type,
+        Mutable: x.mutable,
+        StringAttributeConstraints: {
+          MinLength: String(c.min_length),
+          MaxLength: String(c.max_length),
+        },
+      };
+    });
+    expect(declared).toEqual(CUSTOM_ATTRIBUTES);
+  });
+
+  it("the same confidential client: flows, attributes, token lifetimes", async () => {
+    const cfg = await terraform();
+    const c = resource(cfg, "aws_cognito_user_pool_client.web");
+    expect(c.generate_secret).toBe(APP_CLIENT.GenerateSecret);
+    expect([...stringList(c, "explicit_auth_flows")].sort()).toEqual(
+      [...APP_CLIENT.ExplicitAuthFlows].sort(),
+    );
+    expect([...stringList(c, "read_attributes")].sort()).toEqual(
+      [...APP_CLIENT.ReadAttributes].sort(),
+    );
+    expect(stringList(c, "write_attributes")).toEqual([...APP_CLIENT.WriteAttributes]);
+    expect(c.prevent_user_existence_errors).toBe(APP_CLIENT.PreventUserExistenceErrors);
+    expect(c.enable_token_revocation).toBe(APP_CLIENT.EnableTokenRevocation);
+    const defaults = {
+      access: cfg.variables.get("access_token_validity_minutes")?.default,
+      id: cfg.variables.get("id_token_validity_minutes")?.default,
+      refresh: cfg.variables.get("refresh_token_validity_days")?.default,
+    };
+    expect(defaults).toEqual({
+      access: APP_CLIENT.AccessTokenValidity,
+      id: APP_CLIENT.IdTokenValidity,
+      refresh: APP_CLIENT.RefreshTokenValidity,
+    });
+    expect(block(c, "token_validity_units")).toEqual({
+      access_token: APP_CLIENT.TokenValidityUnits.AccessToken,
+      id_token: APP_CLIENT.TokenValidityUnits.IdToken,
+      refresh_token: APP_CLIENT.TokenValidityUnits.RefreshToken,
+    });
   });
 });

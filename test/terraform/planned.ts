@@ -4,9 +4,9 @@ import { REPO_ROOT } from "./terraform-config";
 
 /**
  * What the Terraform deploys for code that other open issues add (their settings and AWS
- * commands, agreed before the code exists). Until that code lands, src/ does not read these settings or send these
- * commands, so the checks "the code uses everything Terraform provides" cannot hold for them
- * yet: each such check is reported as SKIPPED (never passed) while its code is missing, and runs
+ * commands, agreed before the code exists). Until that code lands, src/ does not read these
+ * settings or send these commands, so the checks "the code uses everything Terraform provides"
+ * cannot hold for them yet: each such check is reported as SKIPPED (never passed) while its code is missing, and runs
  * by itself once src/ has it. Remove an entry when its code has landed (issues 12 and 14 have:
  * both lists are empty until the next setting or command arrives ahead of its code).
  */
