@@ -2,7 +2,6 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
-import type { Jwks } from "aws-jwt-verify/jwk";
 import { GraphQLError } from "graphql";
 import type { GraphQLSchema } from "graphql";
 import { createServer } from "node:http";
@@ -33,6 +32,7 @@ import { CustomerResolver, ViewerCustomerResolver } from "./customers/customer.r
 import { CustomerService } from "./customers/customer.service.js";
 import { CustomerFilesResolver, FileResolver } from "./files/file.resolver.js";
 import { FileService } from "./files/file.service.js";
+import { customerPrefix } from "./files/keys.js";
 import { MultipartResolver } from "./files/multipart.resolver.js";
 import { MultipartService } from "./files/multipart.service.js";
 import { S3Store } from "./aws/s3-store.js";
@@ -150,7 +150,14 @@ export function createServices(p: ServiceParts): ApiServices {
     },
   );
   const cursors = new Cursors(p.sealer);
-  const customers = new CustomerService(p.users, p.cachedUsers, cursors, revocations, account);
+  const customers = new CustomerService(
+    p.users,
+    p.cachedUsers,
+    cursors,
+    revocations,
+    account,
+    (id) => p.store.holdsObjects(customerPrefix(id)),
+  );
   const files = new FileService(
     p.store,
     (id) => customers.exists(id),
@@ -234,17 +241,11 @@ export async function createApp(
     issuer: backends.cognito.issuer,
     jwksUri: backends.cognito.jwksUri,
     clientId: backends.cognito.clientId,
-    ...(backends.cognito.jwksUri.startsWith("http:")
-      ? { jwks: await fetchJwks(backends.cognito.jwksUri) }
-      : {}),
+    userPoolId: backends.cognito.userPoolId,
   });
-  if (backends.cognito.jwksUri.startsWith("https:")) {
-    await verifier
-      .hydrate()
-      .catch((err: unknown) =>
-        log.warn("JWKS not loaded yet; will retry on first request", { err }),
-      );
-  }
+  await verifier
+    .hydrate()
+    .catch((err: unknown) => log.warn("JWKS not loaded yet; will retry on first request", { err }));
   const viewers = new ViewerResolver(
     verifier,
     cachedUsers,
@@ -401,10 +402,4 @@ export async function createApp(
       clients.destroy();
     },
   };
-}
-
-async function fetchJwks(uri: string) {
-  const res = await fetch(uri, { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`Could not load the JWKS from ${uri}: HTTP ${res.status}`);
-  return (await res.json()) as Jwks;
 }

@@ -28,6 +28,7 @@ export const permissions: RuleTree = {
     createCustomer: isAdmin,
     updateCustomer: isAdmin,
     resetCustomerPassword: isAdmin,
+    deleteCustomer: isAdmin,
     // Customers: their own folder only (checked in the service, where the folder is known).
     requestUpload: hasRole,
     deleteFile: isAdmin,
