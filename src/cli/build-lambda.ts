@@ -13,8 +13,8 @@ import path from "node:path";
 import { crc32, deflateRawSync } from "node:zlib";
 
 /**
- * `npm run build:lambda`: bundles the compiled API (dist/lambda.js, built by tsc so decorator
- * metadata is kept) with all its dependencies into dist/lambda/lambda.js, and zips it with its
+ * `npm run build:lambda`: bundles the API (src/lambda.ts) with all its dependencies into
+ * dist/lambda/lambda.js, and zips it with its
  * source map and the built web app (dist/web/, when there is one, as web/ beside lambda.js) into
  * dist/lambda/lambda.zip for terraform/api.tf. The local stand-ins are not part of the bundle.
  *
@@ -58,10 +58,12 @@ export function lambdaModules(): Plugin {
       b.onLoad({ filter: /.*/, namespace: "left-out" }, (a) => ({
         loader: "js",
         contents: `const fail = () => { throw new Error(${JSON.stringify(`${a.path} is left out of the Lambda bundle: ${LEFT_OUT[a.path] ?? ""}`)}); };
+// Listing or probing the stand-in (what ES-module interop does on import) finds nothing; using
+// anything of it fails with the reason.
 module.exports = new Proxy({}, {
   get: (_, key) => (key === "__esModule" || typeof key === "symbol" ? undefined : fail()),
-  has: fail,
-  ownKeys: fail,
+  has: () => false,
+  ownKeys: () => [],
 });`,
       }));
       b.onResolve({ filter: exact(Object.keys(EMPTY)) }, (a) => ({
@@ -83,7 +85,7 @@ async function run(): Promise<void> {
   const outfile = path.join(outDir, "lambda.js");
   const started = Date.now();
   await build({
-    entryPoints: [path.join(root, "dist", "lambda.js")],
+    entryPoints: [path.join(root, "src", "lambda.ts")],
     outfile,
     bundle: true,
     platform: "node",

@@ -67,7 +67,8 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
     expect(run.status, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as { statusCode: number; body: string };
     expect(r.statusCode).toBe(200);
-    expect(JSON.parse(r.body)).toEqual({
+    // Bodies are base64 (the web app's binary files pass API Gateway unchanged).
+    expect(JSON.parse(Buffer.from(r.body, "base64").toString("utf8"))).toEqual({
       data: { me: { role: "ADMIN", email: t.stack.admin.email } },
     });
   });
@@ -79,7 +80,9 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
       QUERY: "{ __schema { types { name kind } } }",
     });
     expect(run.status, run.stderr).toBe(0);
-    const body = JSON.parse((JSON.parse(run.stdout) as { body: string }).body) as {
+    const body = JSON.parse(
+      Buffer.from((JSON.parse(run.stdout) as { body: string }).body, "base64").toString("utf8"),
+    ) as {
       data: { __schema: { types: { name: string }[] } };
     };
     const served = body.data.__schema.types.map((x) => x.name).filter((n) => !n.startsWith("__"));

@@ -242,6 +242,8 @@ describe("npm run smoke, against the local stack", () => {
     const pkg = JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8")) as {
       scripts: Record<string, string>;
     };
-    expect(pkg.scripts.smoke).toBe("npm run --silent build && node dist/cli/smoke.js");
+    expect(pkg.scripts.smoke).toBe(
+      "node src/cli/build.mjs --only server --if-stale && node dist/cli/smoke.js",
+    );
   });
 });
