@@ -84,8 +84,10 @@ async function run(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const outfile = path.join(outDir, "lambda.js");
   const started = Date.now();
-  await build({
+  const result = await build({
     entryPoints: [path.join(root, "src", "lambda.ts")],
+    // What went into the bundle, for tests (no development dependency may be in it).
+    metafile: true,
     outfile,
     bundle: true,
     platform: "node",
@@ -104,6 +106,10 @@ async function run(): Promise<void> {
     plugins: [lambdaModules()],
     logLevel: "warning",
   });
+  writeFileSync(
+    path.join(outDir, "inputs.json"),
+    JSON.stringify(Object.keys(result.metafile.inputs).sort(), null, 1),
+  );
   const map = `${outfile}.map`;
   writeFileSync(map, JSON.stringify(projectOnlySourceMap(JSON.parse(readFileSync(map, "utf8")))));
   const zipPath = path.join(outDir, "lambda.zip");

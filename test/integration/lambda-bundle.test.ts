@@ -101,6 +101,26 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
     expect(run.stderr).toMatch(/src\/lambda\.ts:\d+:\d+/);
   });
 
+  it("carries no development dependency (the local stand-ins, test and build tools)", () => {
+    // npm marks in the lockfile what only development needs (a production install omits it).
+    const lock = JSON.parse(readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    const inputs = JSON.parse(
+      readFileSync(path.join(ROOT, "dist", "lambda", "inputs.json"), "utf8"),
+    ) as string[];
+    const packages = new Set(
+      inputs.flatMap((f) => {
+        const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f);
+        return m ? [m[1] as string] : [];
+      }),
+    );
+    expect(packages.size).toBeGreaterThan(10);
+    expect([...packages].filter((p) => lock.packages[`node_modules/${p}`]?.dev === true)).toEqual(
+      [],
+    );
+  });
+
   it("leaves out what the function never runs, and maps the project's code only", () => {
     const js = readFileSync(BUNDLE, "utf8");
     for (const gone of ["libphonenumber", "IsPhoneNumber", "isCreditCard", "graphiql"])
