@@ -5,6 +5,7 @@ import type { Fetcher } from "aws-jwt-verify/https";
 import type { Jwks } from "aws-jwt-verify/jwk";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
+import { LRUCache } from "lru-cache";
 import { UnauthenticatedError } from "../errors.js";
 
 /** What the API takes from a verified Cognito token. */
@@ -116,22 +117,21 @@ function createVerifier(o: TokenVerifierOptions): { kind: VerifierKind; verifier
  * other key types are refused by aws-jwt-verify itself. On AWS this is CognitoJwtVerifier;
  * against a stand-in, JwtVerifier with the same claim checks (see TokenVerifierOptions).
  *
- * A small LRU keeps the claims of tokens already verified; a hit needs the whole token string to
- * be equal, so a tampered token is never a hit. Expiry is still checked on every use. The map is
- * keyed by the token's last characters (part of the RS256 signature) rather than the whole token:
- * hashing a fresh ~1 KB string on every request cost more than the rest of the lookup together.
+ * An LRU (lru-cache) keeps the claims of tokens already verified; a hit needs the whole token
+ * string to be equal, so a tampered token is never a hit. Expiry is still checked on every use.
+ * It is keyed by the token's last characters (part of the RS256 signature) rather than the whole
+ * token: hashing a fresh ~1 KB string on every request costs more than the rest of the lookup.
  */
 export class TokenVerifier {
   /** Which aws-jwt-verify verifier checks the tokens (see TokenVerifierOptions.userPoolId). */
   readonly kind: VerifierKind;
   private readonly verifier: Verifier;
-  private readonly cache = new Map<string, { token: string; claims: TokenClaims }>();
-  private readonly cacheSize: number;
+  private readonly cache: LRUCache<string, { token: string; claims: TokenClaims }>;
 
   constructor(options: TokenVerifierOptions) {
     ({ kind: this.kind, verifier: this.verifier } = createVerifier(options));
     if (options.jwks) this.verifier.cacheJwks(options.jwks);
-    this.cacheSize = options.cacheSize ?? 10_000;
+    this.cache = new LRUCache({ max: options.cacheSize ?? 10_000 });
   }
 
   /** Loads the JWKS ahead of the first request (a no-op when it was given). */
@@ -147,12 +147,7 @@ export class TokenVerifier {
     const key = cacheKey(token);
     const entry = this.cache.get(key);
     if (!entry || entry.token !== token) return undefined;
-    if (entry.claims.exp > Date.now() / 1000) {
-      // Refresh its LRU position.
-      this.cache.delete(key);
-      this.cache.set(key, entry);
-      return entry.claims;
-    }
+    if (entry.claims.exp > Date.now() / 1000) return entry.claims;
     this.cache.delete(key);
     throw new UnauthenticatedError("The token has expired; refresh it or sign in again");
   }
@@ -168,11 +163,6 @@ export class TokenVerifier {
       throw new UnauthenticatedError("The token is not valid for this API");
     }
     const claims = toClaims(payload);
-    if (this.cache.size >= this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
-    this.cache.delete(key);
     this.cache.set(key, { token, claims });
     return claims;
   }
