@@ -42,9 +42,9 @@ import { loggingPlugin } from "./graphql/logging-plugin.js";
 import { buildAppSchema, instanceContainer } from "./graphql/schema.js";
 import { createHttpHandler } from "./http/server.js";
 import type { Logger } from "./log.js";
+import type { RuleMap } from "./permissions/algebra.js";
 import { applyPermissions } from "./permissions/compile.js";
-import type { RuleTree } from "./permissions/compile.js";
-import { permissions } from "./permissions/index.js";
+import { permissionOptions, permissions } from "./permissions/index.js";
 import { loadPlayground } from "./playground/playground.js";
 
 /** The settings of Config the app uses (tests build it directly). */
@@ -76,7 +76,7 @@ export interface ApiServices {
  */
 export async function buildExecutableSchema(
   services: ApiServices,
-  rules: RuleTree | null,
+  rules: RuleMap | null,
 ): Promise<GraphQLSchema> {
   const schema = await buildAppSchema(
     instanceContainer([
@@ -88,7 +88,7 @@ export async function buildExecutableSchema(
       new MultipartResolver(services.multipart),
     ]),
   );
-  if (rules) applyPermissions(schema, rules);
+  if (rules) applyPermissions(schema, rules, permissionOptions);
   return schema;
 }
 
