@@ -1,5 +1,5 @@
 import type { Folder } from "../permissions/policy.js";
-import { GENERAL_FOLDER, customerFolder } from "../permissions/policy.js";
+import { GENERAL_FOLDER } from "../permissions/policy.js";
 import { GENERAL_ROOT, customerPrefix, folderOfFileId } from "./keys.js";
 
 /** The folders of the policy as the bucket has them: which folder a key, id or file is in. */
@@ -12,8 +12,10 @@ export function folderOf(x: unknown): Folder | null {
   if (!x || typeof x !== "object") return null;
   const { scope, customerId } = x as { scope?: unknown; customerId?: unknown };
   if (scope === "GENERAL" && customerId == null) return GENERAL_FOLDER;
+  // A key or record of a customer's folder has the shape of its Folder: used as it is (this runs
+  // for every field of every File a response carries).
   if (scope === "CUSTOMER" && typeof customerId === "string" && customerId !== "")
-    return customerFolder(customerId);
+    return x as Folder;
   return null;
 }
 

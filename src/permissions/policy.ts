@@ -3,7 +3,7 @@ import type { RoleName, Viewer } from "../auth/viewer.js";
 /**
  * Who may do what, stated once. Every function here is a pure decision over the viewer (null:
  * no token) and the thing acted on. The rule map (index.ts) applies them to the schema, and the
- * services call the same functions to scope their queries: nothing else reads a role.
+ * services call the same functions to scope their queries; resolvers and services read no role.
  */
 
 /** A folder of the bucket: the general one every customer reads, or one customer's own. */
@@ -18,7 +18,8 @@ export function customerFolder(customerId: string): Folder {
 
 /**
  * The role the viewer acts in. Every decision below reads the role through here, so a viewer who
- * may not act in their role yet is one line in this function.
+ * may not act in their role yet is one line in this function (an admin who must still set up MFA:
+ * null here leaves them what `canUseOwnAccount` allows, and nothing else).
  */
 export function roleOf(viewer: Viewer | null): RoleName | null {
   if (!viewer) return null;
@@ -54,10 +55,14 @@ function isOwnFolder(viewer: Viewer | null, folder: Folder): boolean {
 
 /** Admins: every folder. Customers: their own and the general one. */
 export function canReadFolder(viewer: Viewer | null, folder: Folder): boolean {
-  if (isAdmin(viewer)) return true;
-  return (
-    ownCustomerId(viewer) !== null && (folder.scope === "GENERAL" || isOwnFolder(viewer, folder))
-  );
+  switch (roleOf(viewer)) {
+    case "ADMIN":
+      return true;
+    case "CUSTOMER":
+      return folder.scope === "GENERAL" || isOwnFolder(viewer, folder);
+    default:
+      return false;
+  }
 }
 
 /** Admins: every folder. Customers: their own only. */

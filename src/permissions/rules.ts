@@ -14,48 +14,69 @@ import type { RuleResult } from "./algebra.js";
  * fallbackError in index.ts).
  */
 
-function signedIn(ctx: Context, decide: (viewer: Viewer) => RuleResult): RuleResult {
-  return ctx.viewer ? decide(ctx.viewer) : new UnauthenticatedError();
+/**
+ * `decide(viewer, x)` for a signed-in viewer, UNAUTHENTICATED without one. Callers pass functions
+ * defined once, not closures: the object rules run for every field of every object of a response.
+ */
+function signedIn<X>(ctx: Context, decide: (viewer: Viewer, x: X) => RuleResult, x: X): RuleResult {
+  return ctx.viewer ? decide(ctx.viewer, x) : new UnauthenticatedError();
 }
 
-/** Decides on the folder an argument names; an argument naming none is left to the resolver. */
+/** For rules decoding a folder from an argument: one that names none is left to the resolver. */
 function onFolder(
-  ctx: Context,
-  folder: Folder | null,
   decide: (viewer: Viewer, folder: Folder) => RuleResult,
-): RuleResult {
-  return signedIn(ctx, (v) => (folder ? decide(v, folder) : policy.hasRole(v)));
+): (viewer: Viewer, folder: Folder | null) => RuleResult {
+  return (v, folder) => (folder ? decide(v, folder) : policy.hasRole(v));
 }
+
+const readsFile = (v: Viewer, parent: unknown): boolean => {
+  const folder = folderOf(parent);
+  return folder !== null && policy.canReadFolder(v, folder);
+};
+const seesCustomer = (v: Viewer, parent: unknown): boolean =>
+  policy.canSeeCustomer(v, (parent as { id?: unknown } | null)?.id);
+const looksUpCustomer = (v: Viewer, id: unknown): RuleResult =>
+  policy.canSeeCustomer(v, id) || new NotFoundError("No such customer");
+const looksUpFile = onFolder(
+  (v, folder) => policy.canReadFolder(v, folder) || new NotFoundError("No such file"),
+);
+const listsFolder = onFolder(policy.canReadFolder);
+const writesFolder = onFolder(policy.canWriteFolder);
+const uploadsTo = (v: Viewer, input: unknown): boolean => {
+  const folder = policy.uploadFolder(v, (input ?? {}) as Parameters<typeof policy.uploadFolder>[1]);
+  return folder ? policy.canWriteFolder(v, folder) : policy.hasRole(v);
+};
+const deletesIn = (v: Viewer, folder: Folder | null): boolean =>
+  folder ? policy.canDeleteFrom(v, folder) : policy.canDeleteFiles(v);
 
 export const hasRole = rule(
   "hasRole",
   { cache: "contextual", description: "signed in as an admin or a customer" },
-  (ctx) => signedIn(ctx, policy.hasRole),
+  (ctx) => signedIn(ctx, policy.hasRole, null),
 );
 
 export const canUseOwnAccount = rule(
   "canUseOwnAccount",
   { cache: "contextual", description: "signed in, with a role: the viewer's own account" },
-  (ctx) => signedIn(ctx, policy.canUseOwnAccount),
+  (ctx) => signedIn(ctx, policy.canUseOwnAccount, null),
 );
 
 export const isAdmin = rule(
   "isAdmin",
   { cache: "contextual", description: "signed in as an admin" },
-  (ctx) => signedIn(ctx, policy.isAdmin),
+  (ctx) => signedIn(ctx, policy.isAdmin, null),
 );
 
 export const canManageCustomers = rule(
   "canManageCustomers",
   { cache: "contextual", description: "admins: list, create, update and reset customers" },
-  (ctx) => signedIn(ctx, policy.canManageCustomers),
+  (ctx) => signedIn(ctx, policy.canManageCustomers, null),
 );
 
 export const canSeeCustomer = rule(
   "canSeeCustomer",
   { description: "the Customer object is the viewer themself, or the viewer is an admin" },
-  (ctx, parent) =>
-    signedIn(ctx, (v) => policy.canSeeCustomer(v, (parent as { id?: unknown } | null)?.id)),
+  (ctx, parent) => signedIn(ctx, seesCustomer, parent),
 );
 
 export const canLookUpCustomer = rule(
@@ -64,11 +85,7 @@ export const canLookUpCustomer = rule(
     description:
       "`id` is the viewer's own customer id, or the viewer is an admin; any other id is answered as missing (NOT_FOUND)",
   },
-  (ctx, _parent, args) =>
-    signedIn(
-      ctx,
-      (v) => policy.canSeeCustomer(v, args.id) || new NotFoundError("No such customer"),
-    ),
+  (ctx, _parent, args) => signedIn(ctx, looksUpCustomer, args.id),
 );
 
 export const canReadFile = rule(
@@ -77,11 +94,7 @@ export const canReadFile = rule(
     description:
       "the File object is in a folder the viewer may read: admins any, customers GENERAL and their own",
   },
-  (ctx, parent) =>
-    signedIn(ctx, (v) => {
-      const folder = folderOf(parent);
-      return folder !== null && policy.canReadFolder(v, folder);
-    }),
+  (ctx, parent) => signedIn(ctx, readsFile, parent),
 );
 
 export const canLookUpFile = rule(
@@ -90,22 +103,17 @@ export const canLookUpFile = rule(
     description:
       "the folder `id` names is one the viewer may read; another folder is answered as missing (NOT_FOUND)",
   },
-  (ctx, _parent, args) =>
-    onFolder(
-      ctx,
-      folderNamedBy(args.id),
-      (v, f) => policy.canReadFolder(v, f) || new NotFoundError("No such file"),
-    ),
+  (ctx, _parent, args) => signedIn(ctx, looksUpFile, folderNamedBy(args.id)),
 );
 
 export const canListFolder = rule(
   "canListFolder",
   { description: "`customerId`, when given, names a folder the viewer may read" },
   (ctx, _parent, args) =>
-    onFolder(
+    signedIn(
       ctx,
+      listsFolder,
       args.customerId == null ? null : policy.customerFolder(String(args.customerId)),
-      policy.canReadFolder,
     ),
 );
 
@@ -115,29 +123,17 @@ export const canUploadTo = rule(
     description:
       "the folder `input` names (a customer's own when it names none) is one the viewer may write: admins any, customers their own",
   },
-  (ctx, _parent, args) =>
-    signedIn(ctx, (v) => {
-      const folder = policy.uploadFolder(
-        v,
-        (args.input ?? {}) as Parameters<typeof policy.uploadFolder>[1],
-      );
-      return folder ? policy.canWriteFolder(v, folder) : policy.hasRole(v);
-    }),
+  (ctx, _parent, args) => signedIn(ctx, uploadsTo, args.input),
 );
 
 export const canWriteUpload = rule(
   "canWriteUpload",
   { description: "the folder `fileId` names is one the viewer may write" },
-  (ctx, _parent, args) => onFolder(ctx, folderNamedBy(args.fileId), policy.canWriteFolder),
+  (ctx, _parent, args) => signedIn(ctx, writesFolder, folderNamedBy(args.fileId)),
 );
 
 export const canDeleteFile = rule(
   "canDeleteFile",
   { description: "admins, in the folder `id` names; customers never" },
-  (ctx, _parent, args) => {
-    const folder = folderNamedBy(args.id);
-    return signedIn(ctx, (v) =>
-      folder ? policy.canDeleteFrom(v, folder) : policy.canDeleteFiles(v),
-    );
-  },
+  (ctx, _parent, args) => signedIn(ctx, deletesIn, folderNamedBy(args.id)),
 );
