@@ -94,6 +94,12 @@ export async function renderPermissionsDoc(
   );
   line("  both groups is in Admins and Customers (Admins wins).");
   line(
+    "- A cell is what the actor gets asking for the field the usual way, through the field that returns its",
+  );
+  line(
+    "  object: a field whose rule is `allow` still shows the refusal of the field above it (`Viewer.*` of `me`).",
+  );
+  line(
     "- Rows marked _on a GENERAL file_ are the same field reached on a file of the general folder.",
   );
   line(
