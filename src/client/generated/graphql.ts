@@ -58,6 +58,7 @@ export type SignInMutationVariables = Exact<{
 
 export type SignInMutation = { signIn:
     | { __typename: 'AuthTokens', accessToken: string, idToken: string, refreshToken: string | null, expiresIn: number }
+    | { __typename: 'MfaRequired' }
     | { __typename: 'NewPasswordRequired', session: string }
    };
 
