@@ -9,6 +9,9 @@ import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AuthResolver } from "./auth/auth.resolver.js";
+import { AccountResolver } from "./account/account.resolver.js";
+import { AccountService } from "./account/account.service.js";
+import { Links } from "./account/links.js";
 import { SignInService } from "./auth/auth.service.js";
 import { Revocations, SessionSeals } from "./auth/sessions.js";
 import { SignInThrottle } from "./auth/throttle.js";
@@ -20,6 +23,8 @@ import type { AwsClients } from "./aws/clients.js";
 import { CachedUsers } from "./aws/cached-users.js";
 import { CognitoAuth } from "./aws/cognito-auth.js";
 import { CognitoUsers } from "./aws/cognito-users.js";
+import { SesMailer } from "./aws/ses-mailer.js";
+import type { Mailer } from "./aws/ses-mailer.js";
 import { Cursors } from "./common/page.js";
 import { Sealer } from "./common/sealer.js";
 import { FileIds } from "./files/keys.js";
@@ -58,12 +63,14 @@ export type AppSettings = Pick<
   | "uploadMaxBytes"
   | "uploadUrlTtlSeconds"
   | "downloadUrlTtlSeconds"
+  | "account"
 > &
   Partial<Pick<Config, "multipartMaxBytes" | "multipartWindowSeconds">>;
 
 /** The services behind the resolvers. */
 export interface ApiServices {
   readonly auth: SignInService;
+  readonly account: AccountService;
   readonly customers: CustomerService;
   readonly files: FileService;
   readonly multipart: MultipartService;
@@ -81,6 +88,7 @@ export async function buildExecutableSchema(
   const schema = await buildAppSchema(
     instanceContainer([
       new AuthResolver(services.auth),
+      new AccountResolver(services.account),
       new CustomerResolver(services.customers),
       new ViewerCustomerResolver(),
       new FileResolver(services.files, services.customers),
@@ -100,6 +108,10 @@ export interface ServiceParts {
   readonly cognitoAuth: CognitoAuth;
   readonly sealer: Sealer;
   readonly globalSignOut: boolean;
+  /** Null when this deployment sends no email. */
+  readonly mailer: Mailer | null;
+  /** Origin of the web app, for links in emails. */
+  readonly appUrl: () => string;
   readonly settings: AppSettings;
 }
 
@@ -112,8 +124,28 @@ export function createServices(p: ServiceParts): ApiServices {
     new SessionSeals(p.sealer),
     new SignInThrottle(),
   );
+  const account = new AccountService(
+    p.users,
+    p.cachedUsers,
+    auth,
+    p.cognitoAuth,
+    revocations,
+    new Links(p.sealer, p.users),
+    p.mailer,
+    new SignInThrottle(),
+    new SignInThrottle({ failuresPerAccount: 20, failuresPerSource: 100 }),
+    new SignInThrottle(),
+    {
+      appName: p.settings.account.appName,
+      appUrl: p.appUrl,
+      invitationTtlHours: p.settings.account.invitationTtlHours,
+      ...(p.settings.account.resetAnswerMs !== undefined
+        ? { resetAnswerMs: p.settings.account.resetAnswerMs }
+        : {}),
+    },
+  );
   const cursors = new Cursors(p.sealer);
-  const customers = new CustomerService(p.users, p.cachedUsers, cursors, revocations);
+  const customers = new CustomerService(p.users, p.cachedUsers, cursors, revocations, account);
   const files = new FileService(
     p.store,
     (id) => customers.exists(id),
@@ -131,7 +163,7 @@ export function createServices(p: ServiceParts): ApiServices {
     },
     p.sealer,
   );
-  return { auth, customers, files, multipart };
+  return { auth, account, customers, files, multipart };
 }
 
 /** Apollo Server as the API runs it (not started). */
@@ -208,7 +240,13 @@ export async function createApp(
         log.warn("JWKS not loaded yet; will retry on first request", { err }),
       );
   }
-  const viewers = new ViewerResolver(verifier, cachedUsers);
+  const viewers = new ViewerResolver(
+    verifier,
+    cachedUsers,
+    settings.account.adminMfa === "required",
+  );
+  // Links in emails point at the web app: APP_URL, else this server's own origin once it listens.
+  let appUrl = settings.account.appUrl;
 
   const services = createServices({
     users,
@@ -221,6 +259,11 @@ export async function createApp(
     ),
     sealer: new Sealer(backends.sessionSecret),
     globalSignOut: backends.cognito.globalSignOut,
+    mailer:
+      clients.ses && settings.account.mailFrom
+        ? new SesMailer(clients.ses, settings.account.mailFrom)
+        : null,
+    appUrl: () => appUrl ?? "http://localhost",
     settings,
   });
   const schema = await buildExecutableSchema(services, permissions);
@@ -327,7 +370,9 @@ export async function createApp(
         s.once("error", reject);
         s.listen(port, host, () => {
           const { port: actual } = s.address() as AddressInfo;
-          resolve(`http://${host.includes(":") ? `[${host}]` : host}:${actual}`);
+          const base = `http://${host.includes(":") ? `[${host}]` : host}:${actual}`;
+          appUrl ??= base.replace("127.0.0.1", "localhost");
+          resolve(base);
         });
       });
     },

@@ -40,6 +40,8 @@ export interface Config {
   readonly downloadUrlTtlSeconds: number;
   /** Timeout of one AWS call, in milliseconds. */
   readonly awsTimeoutMs: number;
+  /** Email and the account flows that use it. */
+  readonly account: AccountConfig;
   /** Set in `aws` mode only. */
   readonly aws?: AwsConfig;
   /** Set in `local` mode only. */
@@ -62,6 +64,28 @@ export interface AwsConfig {
   readonly cognitoEndpoint?: string;
   readonly s3Endpoint?: string;
   readonly s3ForcePathStyle: boolean;
+}
+
+export interface AccountConfig {
+  /** The product's name, in emails and authenticator apps. */
+  readonly appName: string;
+  /**
+   * Where the web app is: links in emails go to `${appUrl}/welcome#token=…` and `/reset#token=…`.
+   * Default: the API's own origin (it serves the web app).
+   */
+  readonly appUrl?: string;
+  /** Sender of invitation and reset emails; unset in AWS mode = no email (temporary passwords only). */
+  readonly mailFrom?: string;
+  /** SES endpoint override (another SES-compatible service, the local stand-in). */
+  readonly sesEndpoint?: string;
+  readonly invitationTtlHours: number;
+  /** `required`: an admin without an authenticator app can do nothing but set one up. */
+  readonly adminMfa: "required" | "optional";
+  /**
+   * requestPasswordReset's fixed answer time (default 1 s). Not read from the environment: only
+   * test suites that call it dozens of times for other reasons shorten it.
+   */
+  readonly resetAnswerMs?: number;
 }
 
 /** A secret given in the environment, or the name of the SSM parameter that holds it. */
@@ -257,6 +281,31 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
     };
   }
 
+  const mailFromRaw = str("MAIL_FROM");
+  const mailFrom = mailFromRaw === undefined ? undefined : normaliseEmail(mailFromRaw);
+  if (mailFromRaw !== undefined && !mailFrom)
+    problems.push(`MAIL_FROM=${JSON.stringify(mailFromRaw)}: expected the sender's email address`);
+  const appUrl = url("APP_URL");
+  if (mode === "aws" && mailFrom && !appUrl)
+    problems.push(
+      "APP_URL is missing: with MAIL_FROM set, emails link to the web app; give its origin, e.g. https://portal.example.com",
+    );
+  const adminMfaRaw = (
+    str("ADMIN_MFA") ?? (mode === "aws" ? "required" : "optional")
+  ).toLowerCase();
+  if (adminMfaRaw !== "required" && adminMfaRaw !== "optional")
+    problems.push(`ADMIN_MFA=${JSON.stringify(adminMfaRaw)}: expected required or optional`);
+  const sesEndpoint = url("SES_ENDPOINT");
+  const account: AccountConfig = {
+    appName: str("APP_NAME") ?? "Customer File Portal",
+    ...(appUrl ? { appUrl } : {}),
+    // Locally the SES stand-in takes any sender.
+    ...(mailFrom ? { mailFrom } : mode === "local" ? { mailFrom: "portal@localhost.test" } : {}),
+    ...(sesEndpoint ? { sesEndpoint } : {}),
+    invitationTtlHours: int("INVITATION_TTL_HOURS", 72, 1, 24 * 30),
+    adminMfa: adminMfaRaw === "required" ? "required" : "optional",
+  };
+
   const config: Config = {
     mode,
     nodeEnv,
@@ -275,6 +324,7 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
     uploadUrlTtlSeconds: int("UPLOAD_URL_TTL_SECONDS", 900, 60, 7 * 24 * 3600),
     downloadUrlTtlSeconds: int("DOWNLOAD_URL_TTL_SECONDS", 300, 10, 7 * 24 * 3600),
     awsTimeoutMs: int("AWS_TIMEOUT_MS", 5000, 100, 120_000),
+    account,
     ...(aws ? { aws } : {}),
     ...(local ? { local } : {}),
   };

@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     let backends: Backends;
     if (config.mode === "local" && config.local) {
       const { startLocalStack, localBackends } = await import("./local/stack.js");
-      log.info("starting local stand-ins for Cognito and S3", { dataDir: config.local.dataDir });
+      log.info("starting local stand-ins for Cognito, S3 and SES", {
+        dataDir: config.local.dataDir,
+      });
       stack = await startLocalStack({
         dataDir: config.local.dataDir,
         adminEmail: config.local.adminEmail,
@@ -84,6 +86,7 @@ function printBanner(url: string, stack: LocalStack, config: Config) {
     `  Data folder:    ${stack.dataDir}`,
     `  Cognito (local): ${stack.cognito.endpoint}  pool ${stack.cognito.userPoolId}`,
     `  S3 (local):      ${stack.s3.endpoint}  bucket ${stack.s3.bucket}`,
+    `  Mail (local):    inbox ${stack.ses.endpoint}/  and .eml files in ${stack.ses.mailDir}`,
     `  CORS origins:    ${config.corsOrigins.join(", ") || "(none)"}`,
     "",
     '  Sign in: mutation { signIn(email: "…", password: "…") { ... on AuthTokens { accessToken } } }',

@@ -57,4 +57,9 @@ export class ViewerType {
 
   @Field(() => Role)
   role!: Role;
+
+  @Field(() => Boolean, {
+    description: "True once the viewer has confirmed an authenticator app (TOTP)",
+  })
+  mfaEnabled!: boolean;
 }

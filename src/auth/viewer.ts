@@ -16,6 +16,15 @@ export interface Viewer {
   readonly role: RoleName | null;
   /** From the user record on the server, never from the request; null unless role is CUSTOMER. */
   readonly customerId: string | null;
+  /** An authenticator app (TOTP) is on for this account. */
+  readonly mfaEnabled: boolean;
+  /**
+   * An admin who must set up an authenticator app before anything else (ADMIN_MFA=required and
+   * none yet): the permission rules let them do only that.
+   */
+  readonly mfaSetupRequired: boolean;
+  /** Which token the request carried: some Cognito calls (TOTP setup) need the access token. */
+  readonly tokenUse: "id" | "access";
   readonly user: UserRecord;
 }
 
@@ -25,7 +34,11 @@ export function roleFromGroups(groups: readonly string[]): RoleName | null {
   return null;
 }
 
-export function viewerFrom(claims: TokenClaims, user: UserRecord): Viewer {
+export function viewerFrom(
+  claims: TokenClaims,
+  user: UserRecord,
+  adminMfaRequired = false,
+): Viewer {
   let role = roleFromGroups(claims.groups);
   // A customer without a customer id has no folder: treat as no role rather than guess one.
   if (role === "CUSTOMER" && !user.customerId) role = null;
@@ -35,6 +48,9 @@ export function viewerFrom(claims: TokenClaims, user: UserRecord): Viewer {
     email: user.email || null,
     role,
     customerId: role === "CUSTOMER" ? user.customerId : null,
+    mfaEnabled: user.mfaEnabled,
+    mfaSetupRequired: role === "ADMIN" && adminMfaRequired && !user.mfaEnabled,
+    tokenUse: claims.tokenUse,
     user,
   };
 }
@@ -48,11 +64,13 @@ export class ViewerResolver {
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly users: UserLookup,
+    /** ADMIN_MFA=required: admins without an authenticator app may only set one up. */
+    private readonly adminMfaRequired = false,
   ) {}
 
   async resolve(token: string): Promise<Viewer> {
     const claims = await this.verifier.verify(token);
-    return checked(claims, await this.users.get(claims.username));
+    return checked(claims, await this.users.get(claims.username), this.adminMfaRequired);
   }
 
   /**
@@ -65,11 +83,11 @@ export class ViewerResolver {
     const claims = this.verifier.cached(token);
     if (!claims) return undefined;
     const user = this.users.peek?.(claims.username);
-    return user === undefined ? undefined : checked(claims, user);
+    return user === undefined ? undefined : checked(claims, user, this.adminMfaRequired);
   }
 }
 
-function checked(claims: TokenClaims, user: UserRecord | null): Viewer {
+function checked(claims: TokenClaims, user: UserRecord | null, adminMfaRequired: boolean): Viewer {
   if (!user || user.sub !== claims.sub) {
     throw new UnauthenticatedError("This account no longer exists");
   }
@@ -77,5 +95,5 @@ function checked(claims: TokenClaims, user: UserRecord | null): Viewer {
   // A reset, disable, password change or "sign out everywhere" voids sessions that began before.
   if (claims.authTime < user.revokedAt)
     throw new UnauthenticatedError("This session has ended; sign in again");
-  return viewerFrom(claims, user);
+  return viewerFrom(claims, user, adminMfaRequired);
 }

@@ -30,6 +30,11 @@ export interface Backends {
     readonly forcePathStyle: boolean;
     readonly credentials?: { accessKeyId: string; secretAccessKey: string };
   };
+  /** Where email goes out (SES v2); null when this deployment sends none. */
+  readonly ses: {
+    readonly endpoint?: string;
+    readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+  } | null;
   /** Seals sessions, links, cursors, ids and upload handles (src/common/sealer.ts). */
   readonly sessionSecret: Buffer;
   /** Per-call timeout in milliseconds. */
@@ -71,6 +76,11 @@ export async function awsBackends(config: Config): Promise<Backends> {
       forcePathStyle: aws.s3ForcePathStyle,
       ...(aws.s3Endpoint ? { endpoint: aws.s3Endpoint } : {}),
     },
+    ses: config.account.mailFrom
+      ? config.account.sesEndpoint
+        ? { endpoint: config.account.sesEndpoint }
+        : {}
+      : null,
     sessionSecret: Buffer.from(sessionSecret as string, "base64"),
     timeoutMs: config.awsTimeoutMs,
   };

@@ -1,5 +1,6 @@
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
@@ -8,6 +9,8 @@ import type { Backends } from "./backends.js";
 export interface AwsClients {
   readonly s3: S3Client;
   readonly cognito: CognitoIdentityProviderClient;
+  /** Null when the deployment sends no email. */
+  readonly ses: SESv2Client | null;
   destroy(): void;
 }
 
@@ -49,12 +52,24 @@ export function createAwsClients(b: Backends): AwsClients {
     maxAttempts: 4,
     requestHandler: handler(),
   });
+  const ses = b.ses
+    ? new SESv2Client({
+        region: b.region,
+        ...(b.ses.endpoint ? { endpoint: b.ses.endpoint } : {}),
+        ...(b.ses.credentials ? { credentials: b.ses.credentials } : {}),
+        retryMode: "standard",
+        maxAttempts: 3,
+        requestHandler: handler(),
+      })
+    : null;
   return {
     s3,
     cognito,
+    ses,
     destroy() {
       s3.destroy();
       cognito.destroy();
+      ses?.destroy();
     },
   };
 }

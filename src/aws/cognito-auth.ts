@@ -129,11 +129,18 @@ export class CognitoAuth {
 
   /** Checks a code from the app being set up and, when it is right, makes TOTP the user's MFA. */
   async enableTotp(accessToken: string, code: string): Promise<void> {
-    const r = await this.call(() =>
-      this.client.send(
-        new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: code }),
-      ),
-    );
+    const r = await this.call(async () => {
+      try {
+        return await this.client.send(
+          new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: code }),
+        );
+      } catch (err) {
+        // No secret associated yet (setup not begun): a code cannot match.
+        if (awsErrorName(err) === "InvalidParameterException")
+          throw new AuthRefused("InvalidParameterException");
+        throw err;
+      }
+    });
     if (r.Status !== "SUCCESS") throw new AuthRefused(`VerifySoftwareToken ${r.Status ?? ""}`);
     await this.call(() =>
       this.client.send(

@@ -18,6 +18,12 @@ import { generateCustomerId, isCustomerId } from "./customer-id.js";
 import { CustomerStatus } from "./customer.types.js";
 import type { CustomerRecord } from "./customer.types.js";
 
+/** What creating a customer with `sendInvitation` needs (the account service provides it). */
+export interface Invitations {
+  canSend(): boolean;
+  invite(user: UserRecord, log: Logger): Promise<unknown>;
+}
+
 export interface CustomerPage {
   edges: { cursor: string; node: CustomerRecord }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
@@ -95,16 +101,22 @@ export class CustomerService {
     private readonly cache: CachedUsers,
     private readonly cursors: Cursors,
     private readonly sessions: Revocations,
+    private readonly invitations: Invitations,
   ) {}
 
   async create(
-    input: { email: string; name: string; id?: string | null },
+    input: { email: string; name: string; id?: string | null; sendInvitation?: boolean | null },
     log: Logger,
   ): Promise<{ customer: CustomerRecord; temporaryPassword: string }> {
     const chosenId = input.id ?? null;
     return audited(log, "createCustomer", chosenId ?? "(generated)", async (note) => {
       const email = cleanEmail(input.email);
       const name = cleanName(input.name);
+      if (input.sendInvitation && !this.invitations.canSend())
+        throw new BadUserInputError(
+          "This deployment sends no email (MAIL_FROM is not set): create the customer without sendInvitation and give them the temporary password",
+          "sendInvitation",
+        );
       if (chosenId !== null && !isCustomerId(chosenId))
         throw new BadUserInputError(
           "'id' must be 3-63 lowercase letters, digits and inner dashes (e.g. acme-corp)",
@@ -143,6 +155,8 @@ export class CustomerService {
         const sameEmail = await this.users.allWithEmail(email);
         if (sameEmail.length > 1 && sameEmail[0]?.username !== id)
           throw new ConflictError("A user with this email already exists");
+        // The email goes before anything is final: when it cannot be sent, the customer goes too.
+        if (input.sendInvitation) await this.invitations.invite(created, log);
       } catch (err) {
         // Nothing half-made remains: the user goes again, and the caller sees the failure.
         await this.users

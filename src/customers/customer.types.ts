@@ -77,6 +77,14 @@ export class CreateCustomerInput {
       "Optional customer_id; generated when omitted. Lowercase letters, digits and dashes.",
   })
   id?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description:
+      "Also email the customer a one-time link to set their password (needs email configured)",
+  })
+  sendInvitation?: boolean | null;
 }
 
 @ObjectType()

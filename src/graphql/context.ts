@@ -1,4 +1,5 @@
 import type { Viewer } from "../auth/viewer.js";
+import { UnauthenticatedError } from "../errors.js";
 import type { Logger } from "../log.js";
 
 /** Per-request state. Built by the HTTP layer before execution; never shared across requests. */
@@ -14,6 +15,15 @@ export interface Context {
   readonly source: string;
   /** Per-request memo for DataLoaders and the like (see `perRequest`). */
   readonly scoped: Map<unknown, unknown>;
+}
+
+/**
+ * The signed-in viewer. The permission rules have already refused anonymous callers to every
+ * field that uses this; the check keeps that promise visible to the type system.
+ */
+export function signedIn(ctx: Context): Viewer {
+  if (!ctx.viewer) throw new UnauthenticatedError();
+  return ctx.viewer;
 }
 
 /** One instance per request and key: how DataLoaders stay per-request. */

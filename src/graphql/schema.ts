@@ -3,6 +3,7 @@ import type { GraphQLSchema } from "graphql";
 import { lexicographicSortSchema, printSchema } from "graphql";
 import type { ContainerType } from "type-graphql";
 import { buildSchema } from "type-graphql";
+import { AccountResolver } from "../account/account.resolver.js";
 import { AuthResolver } from "../auth/auth.resolver.js";
 import { CustomerResolver, ViewerCustomerResolver } from "../customers/customer.resolver.js";
 import { CustomerFilesResolver, FileResolver } from "../files/file.resolver.js";
@@ -11,6 +12,7 @@ import { MultipartResolver } from "../files/multipart.resolver.js";
 /** Every resolver class of the API. */
 export const RESOLVERS = [
   AuthResolver,
+  AccountResolver,
   CustomerResolver,
   ViewerCustomerResolver,
   FileResolver,

@@ -22,7 +22,7 @@ export function findPackageRoot(from: string = __dirname): string {
  * The children are plain .cjs files kept in src/local: tsc does not copy them to dist/, and the
  * same path works from the build and from vitest running the TS sources.
  */
-export function childScript(name: "cognito-child.cjs" | "s3-child.cjs"): string {
+export function childScript(name: "cognito-child.cjs" | "s3-child.cjs" | "ses-child.cjs"): string {
   return path.join(findPackageRoot(), "src", "local", name);
 }
 

@@ -38,6 +38,8 @@ export interface LocalStackOptions {
   cognitoPort?: number;
   /** Idem. */
   s3Port?: number;
+  /** Idem. */
+  sesPort?: number;
   /** Emulator request logs (to log.debug). Default: on when LOG_LEVEL=debug. */
   emulatorLogs?: boolean;
   /** How long to wait for each emulator to listen. Default 20 s. */
@@ -61,16 +63,24 @@ export interface LocalStack {
     bucket: string;
     credentials: { accessKeyId: "S3RVER"; secretAccessKey: "S3RVER" };
   };
+  /** The SES v2 stand-in: its API endpoint (also its web inbox) and the folder of .eml copies. */
+  readonly ses: { endpoint: string; mailDir: string };
   readonly admin: { email: string; username: string; password: string };
   /** The server secret (kept in the data folder, generated on first start). */
   readonly sessionSecret: Buffer;
   /** Process ids of the running children (undefined when stopped). */
-  childPids(): { cognito: number | undefined; s3: number | undefined };
+  childPids(): {
+    cognito: number | undefined;
+    s3: number | undefined;
+    ses: number | undefined;
+  };
   /** Restart on the SAME port (fault-injection tests use these). */
   stopCognito(): Promise<void>;
   startCognito(): Promise<void>;
   stopS3(): Promise<void>;
   startS3(): Promise<void>;
+  stopSes(): Promise<void>;
+  startSes(): Promise<void>;
   /** Stops both children, idempotent. */
   stop(): Promise<void>;
 }
@@ -80,6 +90,8 @@ export const LOCAL_BUCKET = "portal-local";
 const HOST = "127.0.0.1";
 const COGNITO_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 const S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+/** The SES stand-in only checks that a request is signed at all. */
+const SES_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 const xmlEscape = (s: string): string => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -112,6 +124,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await mkdir(path.join(cognitoDir, ".cognito"), { recursive: true });
   await mkdir(s3Dir, { recursive: true });
+  const mailDir = path.join(dataDir, "mail");
 
   const lock = lockDataDir(dataDir);
   const verbose = opts.emulatorLogs ?? process.env.LOG_LEVEL?.trim().toLowerCase() === "debug";
@@ -142,8 +155,21 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     readyTimeoutMs,
   });
 
+  const sesProc = new EmulatorProcess({
+    name: "aws-ses-v2-local",
+    script: childScript("ses-child.cjs"),
+    cwd: dataDir,
+    env: {},
+    execArgv: [],
+    log: log.child({ emulator: "aws-ses-v2-local" }),
+    readyTimeoutMs,
+  });
+
   let cognitoPort = 0;
   let s3Port = 0;
+  let sesPort = 0;
+  const launchSes = (port: number) =>
+    sesProc.start({ LOCAL_STACK_CHILD_OPTIONS: JSON.stringify({ host: HOST, port, mailDir }) });
   const launchCognito = async (port: number): Promise<void> => {
     // cognito-local reads its issuer (which includes the port) from config.json at start.
     const config = {
@@ -198,7 +224,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         s3Port = await launchS3(0);
       }
     };
-    const launched = await Promise.allSettled([firstCognito(), firstS3()]);
+    const firstSes = async (): Promise<void> => {
+      try {
+        sesPort = await launchSes(opts.sesPort || (state.sesPort ?? 0));
+      } catch (err) {
+        if (opts.sesPort || !isAddrInUse(err)) throw err;
+        sesPort = await launchSes(0);
+      }
+    };
+    const launched = await Promise.allSettled([firstCognito(), firstS3(), firstSes()]);
     for (const r of launched) if (r.status === "rejected") throw r.reason;
 
     const cognitoEndpoint = `http://${HOST}:${cognitoPort}`;
@@ -228,6 +262,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       adminPassword: seeded.adminPassword,
       cognitoPort,
       s3Port,
+      sesPort,
     });
     lock.update({
       cognitoEndpoint,
@@ -253,25 +288,31 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         credentials: { ...COGNITO_CREDENTIALS },
       },
       s3: { endpoint: s3Endpoint, bucket: LOCAL_BUCKET, credentials: { ...S3_CREDENTIALS } },
+      ses: { endpoint: `http://${HOST}:${sesPort}`, mailDir },
       admin: {
         email: opts.adminEmail.toLowerCase(),
         username: seeded.adminUsername,
         password: seeded.adminPassword,
       },
       sessionSecret: Buffer.from(sessionSecret, "base64"),
-      childPids: () => ({ cognito: cognitoProc.pid, s3: s3Proc.pid }),
+      childPids: () => ({ cognito: cognitoProc.pid, s3: s3Proc.pid, ses: sesProc.pid }),
       stopCognito: () => cognitoProc.stop(),
       startCognito: async () => {
         ensureOpen();
         if (!cognitoProc.running) await launchCognito(cognitoPort);
       },
       stopS3: () => s3Proc.stop(),
+      stopSes: () => sesProc.stop(),
+      startSes: async () => {
+        ensureOpen();
+        if (!sesProc.running) await launchSes(sesPort);
+      },
       startS3: async () => {
         ensureOpen();
         if (!s3Proc.running) await launchS3(s3Port);
       },
       stop: () =>
-        (stopping ??= Promise.all([cognitoProc.stop(), s3Proc.stop()]).then(
+        (stopping ??= Promise.all([cognitoProc.stop(), s3Proc.stop(), sesProc.stop()]).then(
           () => lock.release(),
           (err: unknown) => {
             lock.release();
@@ -284,6 +325,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       dataDir,
       cognitoEndpoint,
       s3Endpoint,
+      sesEndpoint: stack.ses.endpoint,
+      mailDir,
       userPoolId: seeded.userPoolId,
       clientId: seeded.clientId,
       bucket: LOCAL_BUCKET,
@@ -293,7 +336,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     });
     return stack;
   } catch (err) {
-    await Promise.allSettled([cognitoProc.stop(), s3Proc.stop()]);
+    await Promise.allSettled([cognitoProc.stop(), s3Proc.stop(), sesProc.stop()]);
     lock.release();
     throw err;
   }
@@ -321,6 +364,7 @@ export function localBackends(stack: LocalStack, timeoutMs: number): Backends {
       forcePathStyle: true,
       credentials: stack.s3.credentials,
     },
+    ses: { endpoint: stack.ses.endpoint, credentials: { ...SES_CREDENTIALS } },
     sessionSecret: stack.sessionSecret,
     timeoutMs,
   };

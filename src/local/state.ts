@@ -15,6 +15,7 @@ export interface LocalStackState {
   /** Ports of the last run, tried first so endpoints (and token issuers) stay put across runs. */
   cognitoPort?: number;
   s3Port?: number;
+  sesPort?: number;
 }
 
 export const STATE_FILE = "local-stack.json";
@@ -31,7 +32,7 @@ const STRING_KEYS = [
   "adminUsername",
   "adminPassword",
 ] as const;
-const PORT_KEYS = ["cognitoPort", "s3Port"] as const;
+const PORT_KEYS = ["cognitoPort", "s3Port", "sesPort"] as const;
 
 export async function readState(dataDir: string): Promise<LocalStackState> {
   const file = stateFile(dataDir);

@@ -47,6 +47,15 @@ export const permissions: RuleMap = {
     completeMultipartUpload: chain(hasRole, canWriteUpload),
     abortMultipartUpload: chain(hasRole, canWriteUpload),
     deleteFile: chain(hasRole, canDeleteFile),
+    // Account lifecycle: links and resets are public (the token or email is the credential);
+    // the viewer's own account is theirs to manage, an admin still setting up MFA included.
+    sendInvitation: canManageCustomers,
+    setPasswordWithToken: allow,
+    requestPasswordReset: allow,
+    changePassword: canUseOwnAccount,
+    signOutEverywhere: canUseOwnAccount,
+    beginTotpSetup: canUseOwnAccount,
+    confirmTotpSetup: canUseOwnAccount,
   },
   // Every field, the id included: admins, and the customer themself.
   Customer: { "*": canSeeCustomer },
@@ -69,6 +78,8 @@ export const permissions: RuleMap = {
   AuthTokens: { "*": allow },
   NewPasswordRequired: { "*": allow },
   MfaRequired: { "*": allow },
+  Invitation: { "*": allow },
+  TotpSetup: { "*": allow },
 };
 
 /**

@@ -18,17 +18,23 @@ export function customerFolder(customerId: string): Folder {
 
 /**
  * The role the viewer acts in. Every decision below reads the role through here, so a viewer who
- * may not act in their role yet is one line in this function (an admin who must still set up MFA:
- * null here leaves them what `canUseOwnAccount` allows, and nothing else).
+ * may not act in their role yet is one line in this function.
  */
 export function roleOf(viewer: Viewer | null): RoleName | null {
   if (!viewer) return null;
+  // An admin who must still set up MFA acts in no role: `canUseOwnAccount` is all they have.
+  if (viewer.mfaSetupRequired) return null;
   return viewer.role;
 }
 
+/** Signed in with a role they may not act in until their authenticator app is set up. */
+export function awaitsMfaSetup(viewer: Viewer | null): boolean {
+  return viewer !== null && viewer.mfaSetupRequired && viewer.role !== null;
+}
+
 /**
- * May use their own account (`me`, and later their own sign-in settings): signed in and given
- * a role, even one `roleOf` does not let them act in yet.
+ * May use their own account (`me`, password, sessions, authenticator app): signed in and given a
+ * role, even one `roleOf` does not let them act in yet.
  */
 export function canUseOwnAccount(viewer: Viewer | null): boolean {
   return viewer !== null && viewer.role !== null;

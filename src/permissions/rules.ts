@@ -1,6 +1,6 @@
 import type { Viewer } from "../auth/viewer.js";
 import { folderOf, folderNamedBy } from "../files/folders.js";
-import { NotFoundError, UnauthenticatedError } from "../errors.js";
+import { AppError, NotFoundError, UnauthenticatedError } from "../errors.js";
 import type { Context } from "../graphql/context.js";
 import type { Folder } from "./policy.js";
 import * as policy from "./policy.js";
@@ -15,12 +15,22 @@ import type { RuleResult } from "./algebra.js";
  */
 
 /**
- * `decide(viewer, x)` for a signed-in viewer, UNAUTHENTICATED without one. Callers pass functions
- * defined once, not closures: the object rules run for every field of every object of a response.
+ * `decide(viewer, x)` for a signed-in viewer, UNAUTHENTICATED without one; an admin refused only
+ * because their authenticator app is not set up yet is told so. Callers pass functions defined
+ * once, not closures: the object rules run for every field of every object of a response.
  */
 function signedIn<X>(ctx: Context, decide: (viewer: Viewer, x: X) => RuleResult, x: X): RuleResult {
-  return ctx.viewer ? decide(ctx.viewer, x) : new UnauthenticatedError();
+  const v = ctx.viewer;
+  if (!v) return new UnauthenticatedError();
+  const res = decide(v, x);
+  return res === false && policy.awaitsMfaSetup(v) ? MFA_SETUP_REQUIRED : res;
 }
+
+const MFA_SETUP_REQUIRED = new AppError(
+  "FORBIDDEN",
+  "Set up an authenticator app first (beginTotpSetup, then confirmTotpSetup): admins need one here",
+  { reason: "MFA_SETUP_REQUIRED" },
+);
 
 /** For rules decoding a folder from an argument: one that names none is left to the resolver. */
 function onFolder(

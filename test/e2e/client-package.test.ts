@@ -137,7 +137,7 @@ describe("customer-file-portal/client as an installed package", () => {
       ],
       { cwd: dir },
     );
-    expect(cjs.stdout.trim()).toBe("Files 15");
+    expect(cjs.stdout.trim()).toBe("Files 23");
     const esm = await run(
       process.execPath,
       [

@@ -20,6 +20,12 @@ export const TEST_SETTINGS: AppSettings = {
   uploadMaxBytes: 5 * 1024 ** 3,
   uploadUrlTtlSeconds: 900,
   downloadUrlTtlSeconds: 300,
+  account: {
+    appName: "Customer File Portal",
+    mailFrom: "portal@example.test",
+    invitationTtlHours: 72,
+    adminMfa: "optional",
+  },
 };
 
 export interface GqlResult<T = Record<string, unknown>> {

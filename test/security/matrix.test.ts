@@ -8,7 +8,7 @@ import type { RuleMap } from "../../src/permissions/algebra.js";
 import { allow, toShield } from "../../src/permissions/algebra.js";
 import { schemaFields } from "../../src/permissions/compile.js";
 import { permissionOptions, permissions } from "../../src/permissions/index.js";
-import { startTestApp } from "../helpers/app.js";
+import { TEST_SETTINGS, startTestApp } from "../helpers/app.js";
 import type { GqlResult, TestApp } from "../helpers/app.js";
 import { MATRIX, fieldOfRow } from "./matrix.js";
 import { outcomeOf, probeFor } from "./probes.js";
@@ -46,7 +46,10 @@ describe("authorization matrix: every operation and field × every actor (local 
   let reference: GraphQLSchema;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // requestPasswordReset answers in a fixed 1 s; this suite calls it many times for other reasons.
+    t = await startTestApp({
+      settings: { account: { ...TEST_SETTINGS.account, resetAnswerMs: 0 } },
+    });
     w = await makeWorld(t);
     // s3rver has no ListParts and answers AbortMultipartUpload with 405: those two S3 calls are
     // answered at SDK level (the rows using them say so); every other call reaches the emulator.
@@ -74,10 +77,14 @@ describe("authorization matrix: every operation and field × every actor (local 
     ).toEqual([]);
   });
 
+  /** The probe's own token (probes that change the caller's account act as a fresh one), else the actor's. */
+  const tokenOf = (p: { token?: string | null }, actor: Actor) =>
+    p.token !== undefined ? (p.token ?? undefined) : w.tokens[actor];
+
   /** One probe of a row, executed on `schema` (compiled layer or reference) as `actor`. */
   const run = async (schema: GraphQLSchema, rowName: string, actor: Actor) => {
     const p = await probeFor(t.app.schema, rowName, w, actor);
-    const token = w.tokens[actor];
+    const token = tokenOf(p, actor);
     const contextValue = await t.app.context({
       authorization: token ? `Bearer ${token}` : undefined,
     });
@@ -116,7 +123,7 @@ describe("authorization matrix: every operation and field × every actor (local 
       for (const actor of ACTORS) {
         // Through Apollo, as clients get it.
         const p = await probeFor(t.app.schema, rowName, w, actor);
-        const r = await t.exec(p.query, p.variables, w.tokens[actor]);
+        const r = await t.exec(p.query, p.variables, tokenOf(p, actor));
         got[actor] = outcomeOf(r, p.path);
         if (NO_CONTEXT.has(actor)) continue;
         // Both engines on the same services, each with a fresh probe: the same errors exactly.

@@ -1,7 +1,9 @@
 import type { GraphQLSchema } from "graphql";
 import { randomBytes } from "node:crypto";
 import { getNamedType, isLeafType, isObjectType, isUnionType } from "graphql";
+import { generateSync } from "otplib";
 import { generatePassword } from "../../src/auth/admins.js";
+import { nextMail } from "../helpers/mail.js";
 import type { GqlResult } from "../helpers/app.js";
 import { fieldOfRow } from "./matrix.js";
 import type { Outcome } from "./matrix.js";
@@ -13,6 +15,11 @@ export interface Probe {
   readonly variables: Record<string, unknown>;
   /** Response keys from the root field down to the probed field. */
   readonly path: readonly string[];
+  /**
+   * The token to send instead of the actor's own (null: none), for probes that change the
+   * caller's account: they act as a fresh account of the same kind.
+   */
+  readonly token?: string | null;
 }
 
 /** Builds the request reaching an object of one type, with `sel` selected on it. */
@@ -142,6 +149,27 @@ const REACH: Record<string, Reach> = {
       path: ["signIn"],
     };
   },
+  MfaRequired: async (w, _a, sel) => {
+    const u = await w.mfaUser();
+    return {
+      query: `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { ... on MfaRequired { ${sel} } } }`,
+      variables: { e: u.email, p: u.password },
+      path: ["signIn"],
+    };
+  },
+  Invitation: async (w, a, sel) => ({
+    query: `mutation($id: ID!) { sendInvitation(customerId: $id) { ${sel} } }`,
+    // The admin invites a customer made for it (still invited); the others aim at the target.
+    variables: {
+      id: a === "admin" || a === "bothGroups" ? (await w.makeCustomer()).id : w.target(a).id,
+    },
+    path: ["sendInvitation"],
+  }),
+  TotpSetup: async (_w, _a, sel) => ({
+    query: `mutation { beginTotpSetup { ${sel} } }`,
+    variables: {},
+    path: ["beginTotpSetup"],
+  }),
   MultipartUpload: async (w, a, sel) => ({
     query: `mutation($in: RequestUploadInput!) { startMultipartUpload(input: $in) { ${sel} } }`,
     variables: { in: uploadInput(w.target(a).id) },
@@ -179,6 +207,68 @@ const ROOTS: Record<string, string | ((w: World, a: Actor) => Promise<Probe>)> =
   "Mutation.requestUpload": "UploadTicket",
   "Mutation.startMultipartUpload": "MultipartUpload",
   "Mutation.signUploadParts": "UploadPart",
+  "Mutation.sendInvitation": "Invitation",
+  "Mutation.beginTotpSetup": "TotpSetup",
+  "Mutation.setPasswordWithToken": async (w) => {
+    const c = await w.makeCustomer();
+    await asAdmin(w, `mutation($id: ID!) { sendInvitation(customerId: $id) { customerId } }`, {
+      id: c.id,
+    });
+    const mail = await nextMail(w.t.stack.ses.mailDir, c.email);
+    return {
+      query: `mutation($t: String!, $p: String!) { setPasswordWithToken(token: $t, newPassword: $p) { expiresIn } }`,
+      variables: { t: mail.token, p: generatePassword() },
+      path: ["setPasswordWithToken"],
+    };
+  },
+  "Mutation.requestPasswordReset": async () => ({
+    query: `mutation($e: String!) { requestPasswordReset(email: $e) }`,
+    // A new address each time: requests for one address are throttled like sign-in.
+    variables: { e: `reset-${randomBytes(4).toString("hex")}@example.test` },
+    path: ["requestPasswordReset"],
+  }),
+  "Mutation.completeMfaSignIn": async (w) => {
+    const u = await w.mfaUser();
+    const r = await w.t.exec<{ signIn: { session: string } }>(
+      `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { ... on MfaRequired { session } } }`,
+      { e: u.email, p: u.password },
+    );
+    return {
+      query: `mutation($e: String!, $s: String!, $c: String!) { completeMfaSignIn(email: $e, session: $s, code: $c) { expiresIn } }`,
+      variables: { e: u.email, s: r.data!.signIn.session, c: generateSync({ secret: u.secret }) },
+      path: ["completeMfaSignIn"],
+    };
+  },
+  "Mutation.changePassword": async (w, a) => {
+    const me = await w.freshActor(a);
+    return {
+      query: `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`,
+      variables: { c: me.password || "Any!Passw0rd-x", n: generatePassword() },
+      path: ["changePassword"],
+      token: me.token,
+    };
+  },
+  "Mutation.signOutEverywhere": async (w, a) => ({
+    query: `mutation { signOutEverywhere }`,
+    variables: {},
+    path: ["signOutEverywhere"],
+    token: (await w.freshActor(a)).token,
+  }),
+  "Mutation.confirmTotpSetup": async (w, a) => {
+    const me = await w.freshActor(a);
+    const begun = await w.t.exec<{ beginTotpSetup: { secret: string } }>(
+      `mutation { beginTotpSetup { secret } }`,
+      {},
+      me.token ?? undefined,
+    );
+    const secret = begun.data?.beginTotpSetup.secret;
+    return {
+      query: `mutation($c: String!) { confirmTotpSetup(code: $c) }`,
+      variables: { c: secret ? generateSync({ secret }) : "000000" },
+      path: ["confirmTotpSetup"],
+      token: me.token,
+    };
+  },
   "Mutation.completeNewPassword": async (w) => {
     const invited = await w.makeUser({ groups: [], invited: true });
     const r = await w.t.exec<{ signIn: { session: string } }>(

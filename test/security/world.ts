@@ -8,6 +8,7 @@ import {
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
+import { generateSync } from "otplib";
 import { ADMINS_GROUP, CUSTOMERS_GROUP, generatePassword } from "../../src/auth/admins.js";
 import { CUSTOMER_ID_ATTRIBUTE } from "../../src/aws/cognito-users.js";
 import { buildKey } from "../../src/files/keys.js";
@@ -57,6 +58,13 @@ export interface World {
   makeUser(o: { groups: string[]; customerId?: string; invited?: boolean }): Promise<Account>;
   /** A fresh customer made through the API (createCustomer); not signed in. */
   makeCustomer(): Promise<{ id: string; email: string; temporaryPassword: string }>;
+  /**
+   * A new account of the actor's kind, signed in (null token for anonymous): for probes that
+   * change the caller's own account (its password, its sessions) and must not spend the world's.
+   */
+  freshActor(actor: Actor): Promise<{ token: string | null; password: string }>;
+  /** A new enabled user with an authenticator app set up: its secret, to compute codes. */
+  mfaUser(): Promise<Account & { secret: string }>;
 }
 
 const seq = { n: 0 };
@@ -136,6 +144,49 @@ export async function makeWorld(t: TestApp): Promise<World> {
     return { username, email, password };
   };
 
+  const freshActor: World["freshActor"] = async (actor) => {
+    if (actor === "anonymous") return { token: null, password: "" };
+    if (actor === "admin") {
+      const a = await makeUser({ groups: [ADMINS_GROUP] });
+      return { token: await t.signIn(a.email, a.password), password: a.password };
+    }
+    if (actor === "noGroup" || actor === "bothGroups") {
+      const u = await makeUser(
+        actor === "noGroup"
+          ? { groups: [] }
+          : { groups: [CUSTOMERS_GROUP, ADMINS_GROUP], customerId: unique(`b${tag}`) },
+      );
+      return { token: await t.signIn(u.email, u.password), password: u.password };
+    }
+    // An invited customer has no token yet.
+    if (actor === "invited")
+      return { token: null, password: (await makeCustomer()).temporaryPassword };
+    const c = await customer();
+    if (actor === "disabled")
+      await cognito.send(new AdminDisableUserCommand({ UserPoolId: poolId, Username: c.id }));
+    if (actor === "deleted")
+      await cognito.send(new AdminDeleteUserCommand({ UserPoolId: poolId, Username: c.id }));
+    return { token: c.token, password: c.password };
+  };
+
+  const mfaUser: World["mfaUser"] = async () => {
+    const u = await makeUser({ groups: [CUSTOMERS_GROUP], customerId: unique(`m${tag}`) });
+    const token = await t.signIn(u.email, u.password);
+    const begun = await t.exec<{ beginTotpSetup: { secret: string } }>(
+      `mutation { beginTotpSetup { secret } }`,
+      {},
+      token,
+    );
+    const secret = begun.data!.beginTotpSetup.secret;
+    const done = await t.exec(
+      `mutation($c: String!) { confirmTotpSetup(code: $c) }`,
+      { c: generateSync({ secret }) },
+      token,
+    );
+    if (done.errors) throw new Error(`TOTP setup failed: ${JSON.stringify(done.errors)}`);
+    return { ...u, secret };
+  };
+
   const [acme, globex, disabled, deleted] = [
     await customer(),
     await customer(),
@@ -197,5 +248,7 @@ export async function makeWorld(t: TestApp): Promise<World> {
     putFile,
     makeUser,
     makeCustomer,
+    freshActor,
+    mfaUser,
   };
 }

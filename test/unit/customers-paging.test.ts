@@ -1,3 +1,4 @@
+import { noInvitations } from "../helpers/secrets.js";
 import { Revocations } from "../../src/auth/sessions.js";
 import { randomBytes } from "node:crypto";
 import {
@@ -97,6 +98,7 @@ function setup(members: UserType[]) {
     cache,
     testCursors,
     new Revocations(users, cache, true),
+    noInvitations,
   );
   return { fake, service };
 }

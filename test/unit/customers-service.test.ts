@@ -1,3 +1,4 @@
+import { noInvitations } from "../helpers/secrets.js";
 import { Revocations } from "../../src/auth/sessions.js";
 import { testCursors } from "../helpers/secrets.js";
 import {
@@ -171,6 +172,7 @@ function setup() {
     cache,
     testCursors,
     new Revocations(users, cache, true),
+    noInvitations,
   );
   const lines: Record<string, unknown>[] = [];
   const raw: string[] = [];

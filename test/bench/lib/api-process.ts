@@ -32,6 +32,8 @@ export function awsModeEnv(stack: LocalStack, port: number): NodeJS.ProcessEnv {
     ...standInEnv(stack),
     CORS_ORIGINS: BENCH_SETTINGS.corsOrigins.join(","),
     USER_CACHE_TTL_SECONDS: String(BENCH_SETTINGS.userCacheTtlSeconds),
+    // The benchmark's admin has no authenticator app (AWS mode would require one).
+    ADMIN_MFA: "optional",
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
   };
 }

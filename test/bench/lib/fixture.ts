@@ -24,6 +24,11 @@ export const BENCH_SETTINGS: AppSettings = {
   uploadMaxBytes: 5 * 1024 ** 3,
   uploadUrlTtlSeconds: 900,
   downloadUrlTtlSeconds: 300,
+  account: {
+    appName: "Customer File Portal",
+    invitationTtlHours: 72,
+    adminMfa: "optional",
+  },
 };
 
 export const PASSWORD = "Bench!Passw0rd-1";

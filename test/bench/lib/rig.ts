@@ -122,6 +122,8 @@ function memoryServices(
     ),
     sealer: new Sealer(f.stack.sessionSecret),
     globalSignOut: false,
+    mailer: null,
+    appUrl: () => "http://localhost",
     settings: BENCH_SETTINGS,
   });
   return { ...services, cognito };
