@@ -11,9 +11,9 @@ import { ConstRule, LeafRule, LogicRule, NotRule, allow, checkOptions, isRule } 
  * middleware costs several times the query; this layer costs a few percent (README, Performance).
  * test/security/differential.test.ts runs every operator combination through both engines.
  *
- * Where graphql-shield would answer a rule from its cache ("contextual", "strict"), this layer
- * evaluates the check again: checks are pure (algebra.ts, `rule`), so the answer is the same,
- * and a check costs less than a cache lookup would.
+ * Where graphql-shield would answer a rule from its cache, this layer evaluates the check again,
+ * except that a "strict" rule is evaluated once per object on fields without arguments (see
+ * compileLeaf): checks are pure (algebra.ts, `rule`), so either way the answer is the same.
  */
 
 /** A compiled rule: true / false when the answer never changes, else a check. */
@@ -21,6 +21,29 @@ type Eval = (ctx: Context, parent: unknown, args: Args) => boolean | Error;
 type Compiled = boolean | Eval;
 
 function compileLeaf(leaf: LeafRule): Eval {
+  const evaluate = evaluateLeaf(leaf);
+  if (leaf.cache !== "strict") return evaluate;
+  // "strict": the answer depends on the object and the arguments only. graphql-js resolves the
+  // fields of one object one after another, so remembering the last answer gives one evaluation
+  // per object for fields without arguments (graphql-shield's cache hits the same way). It keeps
+  // the last request's context referenced until the rule runs again: one, never a growing set.
+  let lastCtx: Context | undefined;
+  let lastParent: unknown;
+  let lastAnswer: boolean | Error = false;
+  return (ctx, parent, args) => {
+    if (parent === lastParent && ctx === lastCtx && noArgs(args)) return lastAnswer;
+    const answer = evaluate(ctx, parent, args);
+    if (noArgs(args)) [lastCtx, lastParent, lastAnswer] = [ctx, parent, answer];
+    return answer;
+  };
+}
+
+function noArgs(args: Args): boolean {
+  for (const _ in args) return false;
+  return true;
+}
+
+function evaluateLeaf(leaf: LeafRule): Eval {
   const { name, check } = leaf;
   return (ctx, parent, args) => {
     let res: unknown;

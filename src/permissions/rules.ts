@@ -85,7 +85,10 @@ export const canManageCustomers = rule(
 
 export const canSeeCustomer = rule(
   "canSeeCustomer",
-  { description: "the Customer object is the viewer themself, or the viewer is an admin" },
+  {
+    cache: "strict",
+    description: "the Customer object is the viewer themself, or the viewer is an admin",
+  },
   (ctx, parent) => signedIn(ctx, seesCustomer, parent),
 );
 
@@ -101,6 +104,7 @@ export const canLookUpCustomer = rule(
 export const canReadFile = rule(
   "canReadFile",
   {
+    cache: "strict",
     description:
       "the File object is in a folder the viewer may read: admins any, customers GENERAL and their own",
   },

@@ -222,39 +222,49 @@ function combinations(depth3: number): Rule[] {
 // ---- running both engines
 
 /** A field's answer: its value, or its error as class, code and message. */
+/**
+ * A field's answers: on `node` (with arguments) and on each of `nodes` (without: the compiled
+ * layer answers "strict" rules once per object there), each its value, or its error as class,
+ * code and message.
+ */
 function answers(r: ExecutionResult, fields: readonly string[]): string[] {
-  const data = (r.data?.node ?? null) as Record<string, unknown> | null;
-  return fields.map((f) => {
-    const e = r.errors?.find((x) => x.path?.[1] === f);
+  const one = (at: unknown, errorAt: (p: readonly (string | number)[]) => boolean, f: string) => {
+    const e = r.errors?.find((x) => !!x.path && errorAt(x.path) && x.path.at(-1) === f);
     if (e)
       return `error ${e.originalError?.constructor.name ?? "GraphQLError"} ${String(e.extensions.code)} ${JSON.stringify(e.message)}`;
-    return `value ${JSON.stringify(data?.[f])}`;
-  });
+    return `value ${JSON.stringify((at as Record<string, unknown> | null)?.[f])}`;
+  };
+  const data = r.data as { node?: unknown; nodes?: unknown[] } | null | undefined;
+  return fields.map((f) =>
+    [
+      one(data?.node ?? null, (p) => p[0] === "node", f),
+      ...(data?.nodes ?? []).map((n, i) => one(n, (p) => p[0] === "nodes" && p[1] === i, f)),
+    ].join(" · "),
+  );
 }
 
 const SDL = (fields: readonly string[]) => `
-  type Query { node: Node }
+  type Query { node: Node nodes: [Node] }
   type Node { ${fields.map((f) => `${f}(id: ID, customerId: ID, fileId: ID): String`).join(" ")} }
 `;
 
+/** Ids as the API issues them (the rules read the folder an id names; the MAC is not theirs). */
 const IDS = new FileIds(new Sealer(randomBytes(32)));
 
-/** A File of the target's folder (the parent of every guarded field), and ids naming it. */
+/** Files of the target's folder (the parents of the guarded fields), and arguments naming one. */
 function targetOf(actor: Actor) {
+  const file = (scope: "CUSTOMER" | "GENERAL", customerId: string | null) => {
+    const key = buildKey(scope, customerId, "report.pdf", NOW.getTime());
+    const id = IDS.of(key);
+    return { id, key, name: "report.pdf", scope, customerId, size: 1, lastModified: NOW };
+  };
   const customerId = ACTING[actor].target;
-  const key = buildKey("CUSTOMER", customerId, "report.pdf", NOW.getTime());
-  const id = IDS.of(key);
+  const parent = file("CUSTOMER", customerId);
   return {
-    parent: {
-      id,
-      key,
-      name: "report.pdf",
-      scope: "CUSTOMER",
-      customerId,
-      size: 1,
-      lastModified: NOW,
-    },
-    args: { id, customerId, fileId: id },
+    parent,
+    // Several objects in a row, of different folders: per-object answers must not carry over.
+    parents: [parent, file("CUSTOMER", "globex"), file("GENERAL", null), parent],
+    args: { id: parent.id, customerId, fileId: parent.id },
   };
 }
 
@@ -262,6 +272,8 @@ function schemaWith(fields: readonly string[]): GraphQLSchema {
   const schema = buildSchema(SDL(fields));
   const node = schema.getQueryType()!.getFields().node!;
   node.resolve = (_p, _a, ctx: Context & { parent?: unknown }) => ctx.parent;
+  const nodes = schema.getQueryType()!.getFields().nodes!;
+  nodes.resolve = (_p, _a, ctx: Context & { parents?: unknown }) => ctx.parents;
   const type = schema.getType("Node") as import("graphql").GraphQLObjectType;
   for (const f of Object.values(type.getFields())) f.resolve = () => `value of ${f.name}`;
   return schema;
@@ -280,7 +292,7 @@ function engines(
 ): Engines {
   const fields = Object.keys(fieldRules);
   const map = (rules: Readonly<Record<string, Rule>>): RuleMap => ({
-    Query: { node: allow },
+    Query: { node: allow, nodes: allow },
     Node: rules,
   });
   const compiledSchema = schemaWith(fields);
@@ -290,17 +302,17 @@ function engines(
   const query = parse(
     `query($id: ID, $customerId: ID, $fileId: ID) { node { ${fields
       .map((f) => `${f}(id: $id, customerId: $customerId, fileId: $fileId)`)
-      .join(" ")} } }`,
+      .join(" ")} } nodes { ${fields.join(" ")} } }`,
   );
   const run = (schema: GraphQLSchema) => async (actor: Actor) => {
     const v = await viewerOf(actor);
     if ("refused" in v) return fields.map(() => `context refused ${v.refused}`);
-    const { parent, args } = targetOf(actor);
+    const { parent, parents, args } = targetOf(actor);
     const r = await execute({
       schema,
       document: query,
       variableValues: args,
-      contextValue: { ...ctxOf(v.viewer), parent },
+      contextValue: { ...ctxOf(v.viewer), parent, parents },
     });
     return answers(r, fields);
   };

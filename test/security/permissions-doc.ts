@@ -109,11 +109,12 @@ export async function renderPermissionsDoc(
     "- **cache** is graphql-shield's option, saying what a rule's answer depends on: `contextual`, the request",
   );
   line(
-    "  only (its check is given nothing else); `no_cache`, also the object and the arguments. The API's compiled",
+    "  only (its check is given nothing else); `strict`, the object and the arguments (answered once per object);",
   );
   line(
-    "  layer and graphql-shield itself decide alike (`test/security/differential.test.ts`, `matrix.test.ts`).",
+    "  `no_cache`, the same, evaluated every time. The API's compiled layer and graphql-shield itself decide",
   );
+  line("  alike (`test/security/differential.test.ts`, `matrix.test.ts`).");
   line();
 
   const used: LeafRule[] = [];
