@@ -1,5 +1,6 @@
 // @ts-check
 import js from "@eslint/js";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -35,7 +36,16 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
-    files: ["codegen.ts", "vitest.config.mts", "eslint.config.mjs"],
+    files: ["codegen.ts", "vitest.config.mts", "eslint.config.mjs", "src/web/vite.config.mts"],
     rules: { "no-restricted-syntax": "off" },
+  },
+  {
+    // The web app: browser code, React's rules of hooks.
+    files: ["src/web/app/**/*.{ts,tsx}"],
+    plugins: { "react-hooks": reactHooks },
+    rules: {
+      "react-hooks/rules-of-hooks": "error",
+      "react-hooks/exhaustive-deps": "error",
+    },
   },
 );

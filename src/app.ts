@@ -1,13 +1,13 @@
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
-import type { Jwks } from "aws-jwt-verify/jwk";
-import { GraphQLError } from "graphql";
 import type { GraphQLSchema } from "graphql";
 import { createServer } from "node:http";
-import type { Server } from "node:http";
+import type { RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { AuthResolver } from "./auth/auth.resolver.js";
 import { AccountResolver } from "./account/account.resolver.js";
 import { AccountService } from "./account/account.service.js";
@@ -15,7 +15,7 @@ import { Links } from "./account/links.js";
 import { SignInService } from "./auth/auth.service.js";
 import { Revocations, SessionSeals } from "./auth/sessions.js";
 import { SignInThrottle } from "./auth/throttle.js";
-import { TokenVerifier, bearerToken } from "./auth/token-verifier.js";
+import { TokenVerifier } from "./auth/token-verifier.js";
 import { ViewerResolver } from "./auth/viewer.js";
 import type { Backends } from "./aws/backends.js";
 import { createAwsClients } from "./aws/clients.js";
@@ -32,25 +32,30 @@ import { CustomerResolver, ViewerCustomerResolver } from "./customers/customer.r
 import { CustomerService } from "./customers/customer.service.js";
 import { CustomerFilesResolver, FileResolver } from "./files/file.resolver.js";
 import { FileService } from "./files/file.service.js";
+import { customerPrefix } from "./files/keys.js";
 import { MultipartResolver } from "./files/multipart.resolver.js";
 import { MultipartService } from "./files/multipart.service.js";
 import { S3Store } from "./aws/s3-store.js";
 import type { Config } from "./config.js";
 import { S3_OBJECT_MAX_BYTES } from "./config.js";
-import { AppError } from "./errors.js";
 import type { Context } from "./graphql/context.js";
-import { actorOf } from "./graphql/context.js";
 import { duplicateFieldsRule } from "./graphql/duplicate-fields.js";
 import { formatError } from "./graphql/format-error.js";
 import { MAX_TOKENS, queryLimitRules } from "./graphql/limits.js";
 import { loggingPlugin } from "./graphql/logging-plugin.js";
 import { buildAppSchema, instanceContainer } from "./graphql/schema.js";
+import { createContextFactory } from "./graphql/request-context.js";
+import type { ContextRequest } from "./graphql/request-context.js";
+import { createReadiness } from "./http/readiness.js";
+import type { ReadinessResult } from "./http/readiness.js";
+import { respond } from "./http/routes.js";
+import type { HttpRequest, HttpResponse, RouterOptions } from "./http/routes.js";
 import { createHttpHandler } from "./http/server.js";
+import { loadWebAssets, s3Origins } from "./http/web-assets.js";
 import type { Logger } from "./log.js";
 import type { RuleMap } from "./permissions/algebra.js";
 import { applyPermissions } from "./permissions/compile.js";
 import { permissionOptions, permissions } from "./permissions/index.js";
-import { loadPlayground } from "./playground/playground.js";
 
 /** The settings of Config the app uses (tests build it directly). */
 export type AppSettings = Pick<
@@ -65,7 +70,10 @@ export type AppSettings = Pick<
   | "downloadUrlTtlSeconds"
   | "account"
 > &
-  Partial<Pick<Config, "multipartMaxBytes" | "multipartWindowSeconds">>;
+  Partial<Pick<Config, "multipartMaxBytes" | "multipartWindowSeconds">> & {
+    /** The built web app served at `/`; default dist/web of this checkout. */
+    readonly webDir?: string;
+  };
 
 /** The services behind the resolvers. */
 export interface ApiServices {
@@ -145,7 +153,14 @@ export function createServices(p: ServiceParts): ApiServices {
     },
   );
   const cursors = new Cursors(p.sealer);
-  const customers = new CustomerService(p.users, p.cachedUsers, cursors, revocations, account);
+  const customers = new CustomerService(
+    p.users,
+    p.cachedUsers,
+    cursors,
+    revocations,
+    account,
+    (id) => p.store.holdsObjects(customerPrefix(id)),
+  );
   const files = new FileService(
     p.store,
     (id) => customers.exists(id),
@@ -170,6 +185,8 @@ export function createServices(p: ServiceParts): ApiServices {
 export function createApollo(
   schema: GraphQLSchema,
   settings: Pick<AppSettings, "introspection"> & Partial<Pick<AppSettings, "playground">>,
+  /** The HTTP server to drain on stop() (none for Lambda and in-process use). */
+  httpServer?: Server,
 ): ApolloServer<Context> {
   return new ApolloServer<Context>({
     schema,
@@ -186,16 +203,10 @@ export function createApollo(
       // Apollo's own landing page loads from a CDN; the offline playground (src/playground) is
       // served by the HTTP layer instead, when the playground setting is on.
       ApolloServerPluginLandingPageDisabled(),
+      // stop(): no new connections, idle ones closed, running requests get 10 s to finish.
+      ...(httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer })] : []),
     ],
   });
-}
-
-/** What a request context is built from. */
-export interface ContextRequest {
-  readonly authorization: string | undefined;
-  readonly requestId?: string;
-  /** The client's address; "unknown" when not given (in-process calls). */
-  readonly source?: string;
 }
 
 export interface App {
@@ -206,12 +217,15 @@ export interface App {
   readonly viewers: ViewerResolver;
   /** Builds a request context the way the HTTP layer does (tests use it with executeOperation). */
   context(req: ContextRequest): Promise<Context>;
-  readonly handler: ReturnType<typeof createHttpHandler>;
-  /** True when Cognito and S3 answer (cached for 2 s); what /readyz reports. */
-  ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }>;
-  /** Starts an HTTP server on host:port (0 = random); resolves to its base URL. */
+  /** Answers one request through the route table (http/routes.ts): what both transports call. */
+  respond(req: HttpRequest): Promise<HttpResponse>;
+  /** The Node HTTP server's request listener. */
+  readonly handler: RequestListener;
+  /** Whether Cognito and S3 answer (cached briefly); what /readyz reports. */
+  ready(): Promise<ReadinessResult>;
+  /** Starts the HTTP server on host:port (0 = random); resolves to its base URL. */
   listen(port: number, host: string): Promise<string>;
-  /** Stops accepting requests, lets running ones finish, then releases clients. */
+  /** Stops accepting requests, lets running ones finish (Apollo's drain plugin), then releases clients. */
   close(): Promise<void>;
 }
 
@@ -229,17 +243,11 @@ export async function createApp(
     issuer: backends.cognito.issuer,
     jwksUri: backends.cognito.jwksUri,
     clientId: backends.cognito.clientId,
-    ...(backends.cognito.jwksUri.startsWith("http:")
-      ? { jwks: await fetchJwks(backends.cognito.jwksUri) }
-      : {}),
+    userPoolId: backends.cognito.userPoolId,
   });
-  if (backends.cognito.jwksUri.startsWith("https:")) {
-    await verifier
-      .hydrate()
-      .catch((err: unknown) =>
-        log.warn("JWKS not loaded yet; will retry on first request", { err }),
-      );
-  }
+  await verifier
+    .hydrate()
+    .catch((err: unknown) => log.warn("JWKS not loaded yet; will retry on first request", { err }));
   const viewers = new ViewerResolver(
     verifier,
     cachedUsers,
@@ -268,91 +276,45 @@ export async function createApp(
   });
   const schema = await buildExecutableSchema(services, permissions);
 
-  const apollo = createApollo(schema, settings);
+  // Created now so Apollo's drain plugin can close it on stop(); it listens once listen() is called.
+  const server = createServer();
+  server.keepAliveTimeout = 65_000;
+  const apollo = createApollo(schema, settings, server);
   await apollo.start();
-
-  const context = async (req: ContextRequest): Promise<Context> => {
-    const requestId = req.requestId ?? crypto.randomUUID();
-    try {
-      // A token verified before is well formed: look it up before paying for the format check.
-      const header = req.authorization;
-      const known = header?.startsWith("Bearer ") ? viewers.cached(header.slice(7)) : undefined;
-      const token = known ? undefined : bearerToken(header);
-      const viewer = known ?? (token ? await viewers.resolve(token) : null);
-      return {
-        requestId,
-        viewer,
-        token: viewer ? (known ? (header as string).slice(7) : (token as string)) : null,
-        source: req.source ?? "unknown",
-        log: log.child({ requestId, actor: actorOf(viewer) }),
-        scoped: new Map(),
-      };
-    } catch (err) {
-      if (err instanceof AppError) {
-        if (err.code === "SERVICE_UNAVAILABLE")
-          log.warn("dependency unavailable", {
-            requestId,
-            err: (err as { cause?: unknown }).cause ?? err,
-          });
-        const status = err.code === "UNAUTHENTICATED" ? 401 : 503;
-        throw new AppError(err.code, err.message, { http: { status }, requestId });
-      }
-      log.error("context creation failed", { requestId, err });
-      throw new GraphQLError("Internal server error", {
-        extensions: { code: "INTERNAL_SERVER_ERROR", requestId, http: { status: 500 } },
-      });
-    }
-  };
-
-  let readyCache:
-    { at: number; value: Promise<{ ok: boolean; checks: Record<string, boolean> }> } | undefined;
-  const ready = () => {
-    // Probes arrive often; Cognito's quotas are low. Answer from a 2-second cache.
-    if (readyCache && Date.now() - readyCache.at < 2000) return readyCache.value;
-    const probe = async () => {
-      const [cognito, s3] = await Promise.all([
-        clients.cognito
-          .send(new DescribeUserPoolCommand({ UserPoolId: backends.cognito.userPoolId }), {
-            abortSignal: AbortSignal.timeout(2000),
-          })
-          .then(
-            () => true,
-            () => false,
-          ),
-        clients.s3
-          .send(
-            new ListObjectsV2Command({
-              Bucket: backends.s3.bucket,
-              Prefix: "general/",
-              MaxKeys: 1,
-            }),
-            {
-              abortSignal: AbortSignal.timeout(2000),
-            },
-          )
-          .then(
-            () => true,
-            () => false,
-          ),
-      ]);
-      return { ok: cognito && s3, checks: { cognito, s3 } };
-    };
-    readyCache = { at: Date.now(), value: probe() };
-    return readyCache.value;
-  };
-
-  const handler = createHttpHandler({
+  const context = createContextFactory(viewers, log);
+  const readiness = createReadiness({
+    cognito: (abortSignal) =>
+      clients.cognito.send(
+        new DescribeUserPoolCommand({ UserPoolId: backends.cognito.userPoolId }),
+        { abortSignal },
+      ),
+    s3: (abortSignal) =>
+      clients.s3.send(
+        new ListObjectsV2Command({ Bucket: backends.s3.bucket, Prefix: "general/", MaxKeys: 1 }),
+        { abortSignal },
+      ),
+  });
+  const routes: RouterOptions = {
     apollo,
-    context: (req) => context(req),
+    context,
     corsOrigins: settings.corsOrigins,
     bodyLimitBytes: settings.bodyLimitBytes,
     log,
-    ready,
-    // The offline GraphiQL page at GET /graphql (browsers) and its files under /playground/.
-    ...(settings.playground ? loadPlayground() : {}),
-  });
+    readiness,
+    // The offline GraphiQL page at GET /graphql (browsers) and its files under /playground/;
+    // loaded only when on (never in the Lambda bundle).
+    ...(settings.playground ? (await import("./playground/playground.js")).loadPlayground() : {}),
+    // The web app (dist/web) at `/`, when it was built; src/app.ts and dist/main.js alike sit
+    // one folder below the checkout.
+    web: loadWebAssets({
+      dir: settings.webDir ?? path.resolve(__dirname, "..", "dist", "web"),
+      connectOrigins: s3Origins({ ...backends.s3, region: backends.region }),
+    }),
+  };
+  const respondTo = (req: HttpRequest) => respond(routes, req);
+  const handler = createHttpHandler(respondTo);
+  server.on("request", handler);
 
-  let server: Server | undefined;
   return {
     schema,
     services,
@@ -360,16 +322,15 @@ export async function createApp(
     clients,
     viewers,
     context,
+    respond: respondTo,
     handler,
-    ready,
+    ready: () => readiness.check(),
     listen(port, host) {
-      server = createServer(handler);
-      server.keepAliveTimeout = 65_000;
-      const s = server;
       return new Promise((resolve, reject) => {
-        s.once("error", reject);
-        s.listen(port, host, () => {
-          const { port: actual } = s.address() as AddressInfo;
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const { port: actual } = server.address() as AddressInfo;
           const base = `http://${host.includes(":") ? `[${host}]` : host}:${actual}`;
           appUrl ??= base.replace("127.0.0.1", "localhost");
           resolve(base);
@@ -377,23 +338,8 @@ export async function createApp(
       });
     },
     async close() {
-      if (server) {
-        const s = server;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeIdleConnections();
-          // Requests still running after 10 s are cut off.
-          setTimeout(() => s.closeAllConnections(), 10_000).unref();
-        });
-      }
       await apollo.stop();
       clients.destroy();
     },
   };
-}
-
-async function fetchJwks(uri: string) {
-  const res = await fetch(uri, { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`Could not load the JWKS from ${uri}: HTTP ${res.status}`);
-  return (await res.json()) as Jwks;
 }

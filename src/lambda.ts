@@ -1,127 +1,60 @@
 import "reflect-metadata";
-import { handlers } from "@as-integrations/aws-lambda";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { createApp } from "./app.js";
 import type { App } from "./app.js";
+import path from "node:path";
 import { readConfig } from "./config.js";
 import { requestIdFrom } from "./http/request-id.js";
 import { createLogger } from "./log.js";
-import type { Logger } from "./log.js";
 import { awsBackends } from "./aws/backends.js";
 
 /**
  * AWS Lambda entry point behind an API Gateway HTTP API (payload format 2.0). The function holds
  * no state beyond caches: scaling out is more instances, each reading the same Cognito and S3.
- *
- * Events go through @as-integrations/aws-lambda's API Gateway v2 request handler into the same
- * Apollo server, context builder (token verification, viewer) and permission layer as `npm start`.
- * CORS is answered by the HTTP API itself (terraform/api.tf).
+ * Events go through the same route table, Apollo server, context builder (token verification,
+ * viewer) and permission layer as `npm start`.
  */
 export type LambdaHandler = (
   event: APIGatewayProxyEventV2,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-const eventHandler = handlers.createAPIGatewayProxyEventV2RequestHandler();
-
-function json(
-  statusCode: number,
-  body: unknown,
-  requestId: string,
-): APIGatewayProxyStructuredResultV2 {
-  return {
-    statusCode,
-    headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId },
-    body: JSON.stringify(body),
-  };
-}
-
-/** A handler over an app (tests pass one built on the local stand-ins). */
-export function createLambdaHandler(
-  app: Promise<App>,
-  log: Logger,
-  bodyLimitBytes: number,
-): LambdaHandler {
+/**
+ * The Lambda transport: an API Gateway v2 event becomes the route table's HttpRequest
+ * (http/routes.ts), the same one the Node server uses, and its answer a Lambda result (bodies
+ * base64, so the web app's binary files pass API Gateway unchanged).
+ */
+export function createLambdaHandler(app: Promise<App>): LambdaHandler {
   return async (event) => {
-    const started = Date.now();
-    const requestId = requestIdFrom(
-      event.headers?.["x-request-id"],
-      () => event.requestContext.requestId,
-    );
-    const path = event.rawPath;
-    let result: APIGatewayProxyStructuredResultV2;
-    if (path === "/healthz") {
-      result = json(200, { status: "ok" }, requestId);
-    } else if (path === "/readyz") {
-      const r = await (await app).ready();
-      result = json(
-        r.ok ? 200 : 503,
-        { status: r.ok ? "ready" : "unavailable", checks: r.checks },
-        requestId,
-      );
-    } else if (path !== "/graphql") {
-      result = json(
-        404,
-        {
-          errors: [
-            { message: "Not found: the API lives at /graphql", extensions: { code: "NOT_FOUND" } },
-          ],
-        },
-        requestId,
-      );
-    } else if (
-      event.body &&
-      Buffer.byteLength(event.body, event.isBase64Encoded ? "base64" : "utf8") > bodyLimitBytes
-    ) {
-      result = json(
-        413,
-        {
-          errors: [
-            {
-              message: `Request body larger than ${bodyLimitBytes} bytes`,
-              extensions: { code: "BAD_REQUEST" },
-            },
-          ],
-        },
-        requestId,
-      );
-    } else {
-      const a = await app;
-      try {
-        const httpGraphQLRequest = eventHandler.fromEvent(event);
-        const response = await a.apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest,
-          context: () =>
-            a.context({
-              authorization: event.headers?.authorization,
-              requestId,
-              source: event.requestContext.http.sourceIp,
-            }),
-        });
-        result = eventHandler.toSuccessResult(response);
-        result.headers = { ...result.headers, "x-request-id": requestId };
-      } catch {
-        result = json(
-          400,
-          {
-            errors: [
-              {
-                message: "The request body is not valid JSON",
-                extensions: { code: "BAD_REQUEST" },
-              },
-            ],
-          },
-          requestId,
-        );
-      }
-    }
-    log.info("request", {
-      requestId,
+    const a = await app;
+    const headers = new Map<string, string>();
+    for (const [k, v] of Object.entries(event.headers ?? {}))
+      if (v !== undefined) headers.set(k.toLowerCase(), v);
+    const raw = event.body
+      ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8")
+      : Buffer.alloc(0);
+    const res = await a.respond({
       method: event.requestContext.http.method,
-      path,
-      status: result.statusCode,
-      ms: Date.now() - started,
+      path: event.rawPath,
+      search: event.rawQueryString ? `?${event.rawQueryString}` : "",
+      headers,
+      declaredLength: raw.length,
+      body: async (limit: number) => (raw.length > limit ? null : raw.toString("utf8")),
+      source: event.requestContext.http.sourceIp,
+      requestId: requestIdFrom(headers.get("x-request-id"), () => event.requestContext.requestId),
     });
-    return result;
+    let body: Buffer;
+    if (typeof res.body === "string" || Buffer.isBuffer(res.body)) body = Buffer.from(res.body);
+    else {
+      const chunks: string[] = [];
+      for await (const chunk of res.body) chunks.push(chunk);
+      body = Buffer.from(chunks.join(""));
+    }
+    return {
+      statusCode: res.status,
+      headers: { ...res.headers },
+      body: body.toString("base64"),
+      isBase64Encoded: true,
+    };
   };
 }
 
@@ -136,9 +69,10 @@ function handlerFromEnvironment(): LambdaHandler {
     );
   const log = createLogger(config.logLevel, { service: "portal-api" });
   return createLambdaHandler(
-    awsBackends(config).then((backends) => createApp(config, backends, log)),
-    log,
-    config.bodyLimitBytes,
+    // The web app ships beside the bundle (build-lambda puts dist/web in the zip as web/).
+    awsBackends(config).then((backends) =>
+      createApp({ ...config, webDir: path.join(__dirname, "web") }, backends, log),
+    ),
   );
 }
 

@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { createServer } from "node:net";
 import { createApp } from "./app.js";
 import type { App } from "./app.js";
 import { awsBackends } from "./aws/backends.js";
@@ -20,11 +21,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel, { service: "portal-api" });
-  // Process warnings (the AWS SDK's Node-version notice among them) become one structured line.
+  // Process warnings (the AWS SDK's Node-version notice among them) become one structured line
+  // each, whole, and each only once however often it is emitted.
   process.removeAllListeners("warning");
-  process.on("warning", (w) =>
-    log.warn("process warning", { warning: w.name, detail: w.message.split("\n")[0] }),
-  );
+  const warned = new Set<string>();
+  process.on("warning", (w) => {
+    const key = `${w.name}: ${w.message}`;
+    if (warned.has(key)) return;
+    warned.add(key);
+    log.warn("process warning", { warning: w.name, detail: w.message });
+  });
 
   let stack: LocalStack | undefined;
   let app: App | undefined;
@@ -47,6 +53,12 @@ async function main(): Promise<void> {
   try {
     let backends: Backends;
     if (config.mode === "local" && config.local) {
+      // Said before anything starts: the two mistakes a first run meets.
+      const problem = (await portProblem(config.port, config.host)) ?? missingLocalStack();
+      if (problem) {
+        process.stderr.write(`${problem}\n`);
+        process.exit(1);
+      }
       const { startLocalStack, localBackends } = await import("./local/stack.js");
       log.info("starting local stand-ins for Cognito, S3 and SES", {
         dataDir: config.local.dataDir,
@@ -55,7 +67,8 @@ async function main(): Promise<void> {
         dataDir: config.local.dataDir,
         adminEmail: config.local.adminEmail,
         ...(config.local.adminPassword ? { adminPassword: config.local.adminPassword } : {}),
-        corsOrigins: config.corsOrigins,
+        // The web app is served by this process: its own origin uploads to the bucket too.
+        corsOrigins: [...config.corsOrigins, ...ownOrigins(config.port)],
         log: log.child({ component: "local-stack" }),
       });
       backends = localBackends(stack, config.awsTimeoutMs);
@@ -75,11 +88,48 @@ async function main(): Promise<void> {
   }
 }
 
+/** One line saying why this server cannot listen on host:port, or null when it can. */
+async function portProblem(port: number, host: string): Promise<string | null> {
+  if (port === 0) return null;
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, resolve);
+    });
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "EADDRINUSE"
+      ? `Port ${port} on ${host} is already in use (another npm start?). Stop that process, or set PORT to a free port.`
+      : `Cannot listen on ${host}:${port}: ${code ?? String(err)}.`;
+  } finally {
+    server.close();
+  }
+}
+
+/** One line when the local stand-ins are not installed (a production install omits them). */
+function missingLocalStack(): string | null {
+  try {
+    for (const m of ["cognito-local", "s3rver", "aws-ses-v2-local"])
+      require.resolve(`${m}/package.json`);
+    return null;
+  } catch {
+    return "The local stack needs the development dependencies (npm install, not npm ci --omit=dev); a production install runs in AWS mode (see README.md, Configuration).";
+  }
+}
+
+/** The origins a browser may open this server under locally (none known for a random port). */
+function ownOrigins(port: number): string[] {
+  return port === 0 ? [] : [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+}
+
 function printBanner(url: string, stack: LocalStack, config: Config) {
   const lines = [
     "",
     "  Customer file portal API (local stack)",
     "",
+    `  Web app:        ${url.replace(/\/graphql$/, "/")}`,
     `  GraphQL:        ${url}`,
     `  Admin email:    ${stack.admin.email}`,
     `  Admin password: ${stack.admin.password}`,
@@ -87,7 +137,7 @@ function printBanner(url: string, stack: LocalStack, config: Config) {
     `  Cognito (local): ${stack.cognito.endpoint}  pool ${stack.cognito.userPoolId}`,
     `  S3 (local):      ${stack.s3.endpoint}  bucket ${stack.s3.bucket}`,
     `  Mail (local):    inbox ${stack.ses.endpoint}/  and .eml files in ${stack.ses.mailDir}`,
-    `  CORS origins:    ${config.corsOrigins.join(", ") || "(none)"}`,
+    `  CORS origins:    ${[...config.corsOrigins, ...ownOrigins(config.port)].join(", ") || "(none)"}`,
     "",
     '  Sign in: mutation { signIn(email: "…", password: "…") { ... on AuthTokens { accessToken } } }',
     "  then send 'Authorization: Bearer <accessToken>'. Ctrl-C stops everything.",

@@ -1,8 +1,7 @@
 # Identity. Customers' Cognito username is their customer id (a lowercase slug) and their
 # immutable custom:customer_id attribute equals it; admins are "admin.<hex>". Users sign in
-# with their email address: the API resolves email -> user with ListUsers, and the email
-# alias below lets other Cognito clients sign in by email too (the email must be verified,
-# so the API creates users with email_verified = true).
+# with their email address through the API only: the API resolves email -> user with
+# ListUsers and runs the password flow with the app client's secret, which only it holds.
 
 resource "aws_cognito_user_pool" "main" {
   name                = "${local.name}-users"
@@ -13,7 +12,20 @@ resource "aws_cognito_user_pool" "main" {
   # must stay the customer id.
   alias_attributes         = ["email"]
   auto_verified_attributes = ["email"]
-  mfa_configuration        = "OFF"
+
+  # An email address a user changes counts only once verified; until then Cognito keeps the
+  # old, verified one. (Users cannot write email through the app client anyway, see below.)
+  user_attribute_update_settings {
+    attributes_require_verification_before_update = ["email"]
+  }
+
+  # Authenticator-app (TOTP) MFA, per user. The API requires it of admins (ADMIN_MFA in
+  # api.tf) and lets customers opt in.
+  mfa_configuration = "OPTIONAL"
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
 
   username_configuration {
     case_sensitive = false
@@ -62,6 +74,37 @@ resource "aws_cognito_user_pool" "main" {
       max_length = "63"
     }
   }
+
+  # custom:revoked_at: epoch seconds before which every session of the user is void (the API
+  # compares it with a token's auth_time). Written by the API on a reset, disable, password
+  # change or sign-out everywhere; readable and writable by no app client.
+  schema {
+    name                     = "revoked_at"
+    attribute_data_type      = "String"
+    mutable                  = true
+    required                 = false
+    developer_only_attribute = false
+
+    string_attribute_constraints {
+      min_length = "0"
+      max_length = "20"
+    }
+  }
+
+  # custom:link_hash: the hash of the one pending invitation or reset link (a newer link, a
+  # reset or a completed setup replaces it, so older links fail). Written by the API only.
+  schema {
+    name                     = "link_hash"
+    attribute_data_type      = "String"
+    mutable                  = true
+    required                 = false
+    developer_only_attribute = false
+
+    string_attribute_constraints {
+      min_length = "0"
+      max_length = "200"
+    }
+  }
 }
 
 resource "aws_cognito_user_group" "admins" {
@@ -78,16 +121,19 @@ resource "aws_cognito_user_group" "customers" {
   precedence   = 10
 }
 
-# The app client the API (signIn, completeNewPassword, refreshTokens) and the web app use.
-# Public client (no secret): the React app can hold nothing secret.
+# The app client the API signs users in with (signIn, completeNewPassword, refreshTokens).
+# Confidential: Cognito generates a secret, the API sends SECRET_HASH with every call, and the
+# secret reaches only the function (through the SSM parameter in secrets.tf). Without it nobody
+# can run the password flow against the pool directly, bypassing the API's throttling and
+# checks. The web app talks to the API, never to Cognito.
 resource "aws_cognito_user_pool_client" "web" {
-  name         = "${local.name}-web"
+  name         = "${local.name}-api"
   user_pool_id = aws_cognito_user_pool.main.id
 
-  generate_secret = false
+  generate_secret = true
+  # Exactly the password flow the API runs and refresh; no SRP (nothing uses it).
   explicit_auth_flows = [
     "ALLOW_USER_PASSWORD_AUTH",
-    "ALLOW_USER_SRP_AUTH",
     "ALLOW_REFRESH_TOKEN_AUTH",
   ]
   supported_identity_providers         = ["COGNITO"]
@@ -97,12 +143,11 @@ resource "aws_cognito_user_pool_client" "web" {
   prevent_user_existence_errors = "ENABLED"
   enable_token_revocation       = true
 
-  # Short-lived tokens: a disabled user's token verifies until it expires.
   access_token_validity  = var.access_token_validity_minutes
   id_token_validity      = var.id_token_validity_minutes
   refresh_token_validity = var.refresh_token_validity_days
-  # Time to answer NEW_PASSWORD_REQUIRED (choose a new password) after the first sign-in.
-  auth_session_validity = 10
+  # Minutes to answer a challenge (new password, MFA code) after the first sign-in step.
+  auth_session_validity = 3
 
   token_validity_units {
     access_token  = "minutes"
@@ -116,10 +161,11 @@ resource "aws_cognito_user_pool_client" "web" {
     "email_verified",
     "name",
   ]
-  # Never custom:customer_id: a user could otherwise rewrite their own tenant id with
-  # UpdateUserAttributes and their access token.
+  # Users can write nothing the API relies on: not email (sign-in resolves users by it), not
+  # name, not custom:* (custom:customer_id is the tenant). An EMPTY list would not do: Cognito
+  # then lets the client write every standard attribute. So the list names one harmless
+  # preference attribute the API never reads.
   write_attributes = [
-    "email",
-    "name",
+    "locale",
   ]
 }

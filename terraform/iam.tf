@@ -61,8 +61,9 @@ data "aws_iam_policy_document" "api" {
     }
   }
 
-  # Cognito admin API calls, on this user pool only. (InitiateAuth and
-  # RespondToAuthChallenge are public calls authorised by the app client, not by IAM.)
+  # Cognito admin API calls, on this user pool only. (InitiateAuth, RespondToAuthChallenge,
+  # ChangePassword and the TOTP calls are public calls authorised by the app client's secret or
+  # the user's own token, not by IAM.)
   statement {
     sid    = "UserPoolAdmin"
     effect = "Allow"
@@ -83,6 +84,30 @@ data "aws_iam_policy_document" "api" {
     resources = [aws_cognito_user_pool.main.arn]
   }
 
+  # The two secrets, read once at start (secrets.tf). SecureStrings under the AWS managed key
+  # aws/ssm decrypt for any principal allowed to read the parameter: no KMS grant needed.
+  statement {
+    sid     = "ReadSecrets"
+    effect  = "Allow"
+    actions = ["ssm:GetParameters"]
+    resources = [
+      aws_ssm_parameter.session_secret.arn,
+      aws_ssm_parameter.cognito_client_secret.arn,
+    ]
+  }
+
+  # Invitation and reset emails, from the sender identity only (email.tf); absent without
+  # mail_from.
+  dynamic "statement" {
+    for_each = aws_sesv2_email_identity.sender
+    content {
+      sid       = "SendEmail"
+      effect    = "Allow"
+      actions   = ["ses:SendEmail"]
+      resources = [statement.value.arn]
+    }
+  }
+
   # The function's own log streams (the log group is created in api.tf).
   statement {
     sid    = "OwnLogs"
@@ -92,6 +117,18 @@ data "aws_iam_policy_document" "api" {
       "logs:PutLogEvents",
     ]
     resources = ["${aws_cloudwatch_log_group.lambda.arn}:log-stream:*"]
+  }
+
+  # Active tracing: the Lambda service sends the function's trace segments with the role's
+  # credentials. X-Ray has no resource-level permissions for these two actions.
+  statement {
+    sid    = "Tracing"
+    effect = "Allow"
+    actions = [
+      "xray:PutTraceSegments",
+      "xray:PutTelemetryRecords",
+    ]
+    resources = ["*"]
   }
 }
 

@@ -104,13 +104,14 @@ resource "aws_s3_bucket_policy" "files" {
   depends_on = [aws_s3_bucket_public_access_block.files]
 }
 
-# Browsers talk to the bucket directly, from the web app's origins only:
+# Browsers talk to the bucket directly, from the web app's origins only (the API's own origin,
+# where the function serves the app, plus app_url and allowed_origins; api.tf):
 # PUT for uploads (single and multipart parts), GET and HEAD for downloads.
 resource "aws_s3_bucket_cors_configuration" "files" {
   bucket = aws_s3_bucket.files.id
 
   cors_rule {
-    allowed_origins = var.allowed_origins
+    allowed_origins = local.app_origins
     allowed_methods = ["PUT", "GET", "HEAD"]
     # Headers an upload ticket tells the browser to send (content-length is the browser's own).
     allowed_headers = [

@@ -1,4 +1,4 @@
-# Inputs. Only aws_region and allowed_origins have no default; see terraform.tfvars.example.
+# Inputs. Only aws_region has no default; environments/*.tfvars set the rest per environment.
 
 # ---------------------------------------------------------------------------------------
 # Naming and placement
@@ -47,12 +47,13 @@ variable "tags" {
 # ---------------------------------------------------------------------------------------
 
 variable "allowed_origins" {
-  description = "Origins of the web app that may call the API and upload to / download from the bucket, e.g. [\"https://portal.example.com\"]. Each is scheme://host[:port] with no path and no trailing slash: https, or http only for localhost / 127.0.0.1 (development)."
+  description = "Further origins of a web app that may call the API and upload to / download from the bucket, e.g. [\"http://localhost:5173\"] for a development server. The web app served by the API itself (its own origin, or app_url) is always allowed and needs no entry. Each is scheme://host[:port] with no path and no trailing slash: https, or http only for localhost / 127.0.0.1 (development)."
   type        = list(string)
+  default     = []
 
   validation {
-    condition     = length(var.allowed_origins) > 0 && length(var.allowed_origins) == length(distinct(var.allowed_origins))
-    error_message = "List at least one origin, each once."
+    condition     = length(var.allowed_origins) == length(distinct(var.allowed_origins))
+    error_message = "List each origin once."
   }
 
   validation {
@@ -61,6 +62,17 @@ variable "allowed_origins" {
       can(regex("^(https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|http://(localhost|127\\.0\\.0\\.1))(:[0-9]{1,5})?$", o))
     ])
     error_message = "Each origin must be https://host[:port] (lowercase, no path, no trailing slash), or http://localhost[:port] / http://127.0.0.1[:port] for development."
+  }
+}
+
+variable "app_url" {
+  description = "APP_URL: the web app's address, used in the links of invitation and reset emails (APP_URL/welcome#token=...). Null: the API's own address (the app is served by the API). Set it when a custom domain fronts the API; its origin is then allowed like allowed_origins."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.app_url == null || can(regex("^https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$", var.app_url))
+    error_message = "The app_url must be null or https://host[:port] (lowercase, no path, no trailing slash)."
   }
 }
 
@@ -140,9 +152,9 @@ variable "temporary_password_validity_days" {
 }
 
 variable "access_token_validity_minutes" {
-  description = "Lifetime of access tokens in minutes. Keep it short: a disabled user's token still verifies until it expires."
+  description = "Lifetime of access tokens in minutes. The API also refuses tokens issued before a user's custom:revoked_at (reset, disable, sign-out everywhere), so a lifetime bounds only what a stolen token can do."
   type        = number
-  default     = 15
+  default     = 60
 
   validation {
     condition     = var.access_token_validity_minutes >= 5 && var.access_token_validity_minutes <= 60 && floor(var.access_token_validity_minutes) == var.access_token_validity_minutes
@@ -151,9 +163,9 @@ variable "access_token_validity_minutes" {
 }
 
 variable "id_token_validity_minutes" {
-  description = "Lifetime of ID tokens in minutes. Keep it short: a disabled user's token still verifies until it expires."
+  description = "Lifetime of ID tokens in minutes. The API also refuses tokens issued before a user's custom:revoked_at."
   type        = number
-  default     = 15
+  default     = 60
 
   validation {
     condition     = var.id_token_validity_minutes >= 5 && var.id_token_validity_minutes <= 60 && floor(var.id_token_validity_minutes) == var.id_token_validity_minutes
@@ -162,9 +174,9 @@ variable "id_token_validity_minutes" {
 }
 
 variable "refresh_token_validity_days" {
-  description = "Lifetime of refresh tokens in days: how long a user stays signed in without typing the password again. Disabling a user or a global sign-out revokes them earlier."
+  description = "Lifetime of refresh tokens in days: how long a user stays signed in without typing the password again. A reset, a disable or a sign-out everywhere revokes them earlier."
   type        = number
-  default     = 7
+  default     = 30
 
   validation {
     condition     = var.refresh_token_validity_days >= 1 && var.refresh_token_validity_days <= 3650 && floor(var.refresh_token_validity_days) == var.refresh_token_validity_days
@@ -188,13 +200,13 @@ variable "lambda_zip_path" {
 }
 
 variable "lambda_runtime" {
-  description = "Node.js runtime of the API function."
+  description = "Node.js runtime of the API function: nodejs24.x (supported by Lambda until April 2028) or nodejs22.x (until April 2027). nodejs20.x reached end of life in April 2026 and Lambda refuses new functions on it."
   type        = string
-  default     = "nodejs20.x"
+  default     = "nodejs24.x"
 
   validation {
-    condition     = contains(["nodejs20.x", "nodejs22.x"], var.lambda_runtime)
-    error_message = "The lambda_runtime must be nodejs20.x or nodejs22.x."
+    condition     = contains(["nodejs24.x", "nodejs22.x"], var.lambda_runtime)
+    error_message = "The lambda_runtime must be nodejs24.x or nodejs22.x."
   }
 }
 
@@ -221,9 +233,9 @@ variable "lambda_timeout_seconds" {
 }
 
 variable "lambda_reserved_concurrency" {
-  description = "Concurrent executions reserved for (and capping) the API function; null leaves it unreserved. A cap bounds cost and the Cognito/S3 request rate under a flood; reserving needs account concurrency to spare."
+  description = "Concurrent executions reserved for (and capping) the API function; null leaves it unreserved. The cap bounds cost and the Cognito/S3 request rate under a flood. Lambda keeps at least 100 executions of the account unreserved, so reserving N needs an account concurrency quota of at least 100 + N (new accounts may start lower: then use null, see README.md)."
   type        = number
-  default     = null
+  default     = 20
 
   validation {
     condition     = coalesce(var.lambda_reserved_concurrency, 1) >= 1 && floor(coalesce(var.lambda_reserved_concurrency, 1)) == coalesce(var.lambda_reserved_concurrency, 1)
@@ -232,7 +244,7 @@ variable "lambda_reserved_concurrency" {
 }
 
 variable "log_retention_days" {
-  description = "Days CloudWatch keeps the Lambda and API access logs. Must be a value CloudWatch Logs accepts."
+  description = "Days CloudWatch keeps every log group of the deployment (the function's logs and the HTTP API's access logs). Must be a value CloudWatch Logs accepts."
   type        = number
   default     = 30
 
@@ -290,12 +302,6 @@ variable "download_url_ttl_seconds" {
   }
 }
 
-variable "graphql_playground" {
-  description = "GRAPHQL_PLAYGROUND: serve the GraphQL playground at GET /graphql. Off in production unless turned on on purpose."
-  type        = bool
-  default     = false
-}
-
 variable "graphql_introspection" {
   description = "GRAPHQL_INTROSPECTION: answer introspection queries. Off in production unless turned on on purpose."
   type        = bool
@@ -325,5 +331,94 @@ variable "api_throttling_rate_limit" {
   validation {
     condition     = var.api_throttling_rate_limit > 0 && var.api_throttling_rate_limit <= 10000
     error_message = "The api_throttling_rate_limit must be greater than 0 and at most 10000."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Email (invitations and password resets, sent by the API through SES)
+# ---------------------------------------------------------------------------------------
+
+variable "mail_from" {
+  description = "MAIL_FROM: the address the API sends invitations and reset links from, e.g. portal@example.com. Null: no email (invitations and resets by email are refused; the temporary-password path stays). The address, or its domain (ses_identity = \"domain\"), becomes an SES identity that must be verified before SES sends."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.mail_from == null || can(regex("^[A-Za-z0-9._%+-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", var.mail_from))
+    error_message = "The mail_from must be null or a plain email address with a lowercase domain, e.g. portal@example.com (no display name)."
+  }
+}
+
+variable "ses_identity" {
+  description = "What the SES sending identity is: \"address\" (verify mail_from itself: SES mails a confirmation link to it) or \"domain\" (verify mail_from's domain with DKIM: publish the three CNAME records of the ses_dkim_records output)."
+  type        = string
+  default     = "address"
+
+  validation {
+    condition     = contains(["address", "domain"], var.ses_identity)
+    error_message = "The ses_identity must be \"address\" or \"domain\"."
+  }
+}
+
+variable "invitation_ttl_hours" {
+  description = "INVITATION_TTL_HOURS: how long the link of an invitation email stays valid."
+  type        = number
+  default     = 72
+
+  validation {
+    condition     = var.invitation_ttl_hours >= 1 && var.invitation_ttl_hours <= 720 && floor(var.invitation_ttl_hours) == var.invitation_ttl_hours
+    error_message = "The invitation_ttl_hours must be a whole number from 1 to 720."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Secrets
+# ---------------------------------------------------------------------------------------
+
+variable "session_secret_version" {
+  description = "Version of the server secret (SESSION_SECRET_PARAMETER) that signs sessions, links, cursors and handles. Terraform writes a fresh random secret whenever this number grows; doing so ends every session and voids every pending link and cursor."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.session_secret_version >= 1 && floor(var.session_secret_version) == var.session_secret_version
+    error_message = "The session_secret_version must be a whole number of at least 1."
+  }
+}
+
+# ---------------------------------------------------------------------------------------
+# Operations: alarms and the download audit trail
+# ---------------------------------------------------------------------------------------
+
+variable "alarm_email" {
+  description = "Address the alarms (function errors and throttles, the HTTP API's 5xx rate) are mailed to through the alarms SNS topic. Empty: no subscription (subscribe to the topic yourself). SNS mails a confirmation link first."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alarm_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "The alarm_email must be empty or an email address."
+  }
+}
+
+variable "alarm_5xx_rate_percent" {
+  description = "The HTTP API alarm fires when more than this share of requests in 5 minutes ends with a 5xx answer (counted only in 5-minute windows of at least 10 requests)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.alarm_5xx_rate_percent > 0 && var.alarm_5xx_rate_percent <= 100
+    error_message = "The alarm_5xx_rate_percent must be greater than 0 and at most 100."
+  }
+}
+
+variable "access_log_expiration_days" {
+  description = "Days the files bucket's server access logs (every upload, download and delete, with time, source IP and key) are kept in the log bucket before S3 expires them."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.access_log_expiration_days >= 1 && var.access_log_expiration_days <= 3650 && floor(var.access_log_expiration_days) == var.access_log_expiration_days
+    error_message = "The access_log_expiration_days must be a whole number from 1 to 3650."
   }
 }

@@ -1,31 +1,30 @@
 # Terraform and provider versions this configuration is written and tested against.
 #
-# - Terraform >= 1.6 (the S3 backend's use_lockfile below needs >= 1.10).
-# - hashicorp/aws 6.x: the split S3 bucket resources, aws_cognito_user_pool.user_pool_tier
-#   and aws_lambda_function.logging_config all exist there. Commit .terraform.lock.hcl
-#   after the first `terraform init` so every apply uses the same provider build.
-# - No other provider is needed: the Lambda zip is built by `npm run build:lambda`, not by
-#   the archive provider.
+# - Terraform >= 1.11: the session secret is written with a write-only argument
+#   (aws_ssm_parameter.value_wo) from an ephemeral resource, so it never enters the state or a
+#   plan (write-only arguments arrived in 1.11; the S3 backend's use_lockfile in 1.10).
+# - hashicorp/aws >= 6.19: the first release whose aws_lambda_function accepts the nodejs24.x
+#   runtime (earlier ones refuse it at plan time). Commit .terraform.lock.hcl after the first
+#   `terraform init` so every apply uses the same provider build.
+# - No other provider: the Lambda zip is built by `npm run build:lambda` (not the archive
+#   provider) and the session secret comes from Secrets Manager's GetRandomPassword (not the
+#   random provider).
 
 terraform {
-  required_version = ">= 1.6.0, < 2.0.0"
+  required_version = ">= 1.11.0, < 2.0.0"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
+      version = "~> 6.19"
     }
   }
 
-  # Remote state (recommended for anything but a trial). State holds resource ids and
-  # the Lambda's environment, so keep the state bucket private, encrypted and versioned.
-  # Uncomment, fill in, then run `terraform init -migrate-state`:
-  #
-  # backend "s3" {
-  #   bucket       = "my-terraform-state-bucket"
-  #   key          = "customer-file-portal/prod.tfstate"
-  #   region       = "eu-west-1"
-  #   encrypt      = true
-  #   use_lockfile = true # S3-native state locking (Terraform >= 1.10); no DynamoDB table
-  # }
+  # Remote state in S3, locked with S3's own lock file (no DynamoDB table). The bucket, key and
+  # Region come from a partial configuration file: copy backend.hcl.example to backend.hcl and
+  # run `terraform init -backend-config=backend.hcl` (see README.md, "State").
+  backend "s3" {
+    encrypt      = true
+    use_lockfile = true
+  }
 }

@@ -1,5 +1,9 @@
-import { JwtVerifier } from "aws-jwt-verify";
+import { CognitoJwtVerifier, JwtVerifier } from "aws-jwt-verify";
 import { validateCognitoJwtFields } from "aws-jwt-verify/cognito-verifier";
+import { NonRetryableFetchError } from "aws-jwt-verify/error";
+import type { Fetcher } from "aws-jwt-verify/https";
+import type { Jwks } from "aws-jwt-verify/jwk";
+import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { UnauthenticatedError } from "../errors.js";
 
@@ -13,43 +17,104 @@ export interface TokenClaims {
   /** Expiry, seconds since the epoch. */
   readonly exp: number;
   /**
-   * When the session began (`auth_time`; `iat` when absent), seconds since the epoch. Refreshed
-   * tokens keep it on AWS, so it dates the whole session for revocation.
+   * When the user authenticated (signed in with a password), seconds since the epoch: the
+   * token's `auth_time`, which tokens refreshed from that sign-in keep; `iat` when a token
+   * has no `auth_time`.
    */
   readonly authTime: number;
 }
 
 export interface TokenVerifierOptions {
+  /** The `iss` every token must carry. */
   readonly issuer: string;
   readonly jwksUri: string;
   readonly clientId: string;
   /**
-   * JWKS fetched by the caller (local stand-in over plain http, which the library's default
-   * fetcher refuses). When omitted the library fetches `jwksUri` itself (https only).
+   * The user pool. When `issuer` is Cognito's own issuer for this pool
+   * (`https://cognito-idp.<region>.amazonaws.com/<poolId>`), tokens are verified with
+   * aws-jwt-verify's CognitoJwtVerifier, which derives issuer and JWKS URI from the pool id.
+   * Any other issuer (a stand-in such as cognito-local behind COGNITO_ENDPOINT) is verified
+   * with JwtVerifier against `issuer` and `jwksUri`, with the same Cognito claim checks.
    */
-  readonly jwks?: Parameters<JwtVerifierInstance["cacheJwks"]>[0];
+  readonly userPoolId?: string;
+  /** A JWKS to start with (tests); otherwise it is fetched on `hydrate()` or first use. */
+  readonly jwks?: Jwks;
   /** How many verified tokens to remember (RS256 verification costs ~31 µs). */
   readonly cacheSize?: number;
+  /** Timeout of one JWKS download from a stand-in, in milliseconds. @default 5000 */
+  readonly jwksTimeoutMs?: number;
 }
 
-type JwtVerifierInstance = ReturnType<typeof createJwtVerifier>;
+/** The verifier kinds: Cognito's own (AWS), or issuer + JWKS URI (a stand-in). */
+export type VerifierKind = "cognito" | "jwks";
 
-function createJwtVerifier(o: TokenVerifierOptions) {
-  return JwtVerifier.create({
-    issuer: o.issuer,
-    audience: null,
-    jwksUri: o.jwksUri,
-    // Access tokens carry `client_id`, ID tokens `aud`: validateCognitoJwtFields checks the right
-    // one for each and pins token_use to id|access (a refresh token is not a JWT at all).
-    customJwtCheck: ({ payload }) =>
-      validateCognitoJwtFields(payload, { tokenUse: null, clientId: o.clientId }),
-  });
+interface Verifier {
+  verify(token: string): Promise<JwtPayload>;
+  hydrate(): Promise<void>;
+  cacheJwks(jwks: Jwks): void;
+}
+
+/**
+ * Cognito's issuer for a pool id, or undefined when the id is not one CognitoJwtVerifier
+ * accepts: its USER_POOL_ID_REGEX wants `<region>_<id>` (e.g. eu-west-1_AbC123), so the
+ * stand-in's `local_XXXXXXXX` ids are refused at construction.
+ */
+export function cognitoIssuer(userPoolId: string): string | undefined {
+  try {
+    return CognitoJwtVerifier.parseUserPoolId(userPoolId).issuer;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Downloads a JWKS over http or https. aws-jwt-verify's own fetcher speaks https only (right for
+ * Cognito); a stand-in serves its JWKS over plain http on 127.0.0.1.
+ */
+export class JwksFetcher implements Fetcher {
+  constructor(private readonly timeoutMs = 5000) {}
+
+  async fetch(uri: string): Promise<ArrayBuffer> {
+    const res = await fetch(uri, { signal: AbortSignal.timeout(this.timeoutMs) });
+    if (!res.ok)
+      throw new NonRetryableFetchError(uri, `Status code is ${res.status}, expected 200`);
+    return res.arrayBuffer();
+  }
+}
+
+function createVerifier(o: TokenVerifierOptions): { kind: VerifierKind; verifier: Verifier } {
+  if (o.userPoolId !== undefined && cognitoIssuer(o.userPoolId) === o.issuer)
+    return {
+      kind: "cognito",
+      // Pins the issuer, token_use to id|access and the client id (aud for ID tokens,
+      // client_id for access tokens); a refresh token is not a JWT at all.
+      verifier: CognitoJwtVerifier.create({
+        userPoolId: o.userPoolId,
+        clientId: o.clientId,
+        tokenUse: null,
+      }),
+    };
+  return {
+    kind: "jwks",
+    verifier: JwtVerifier.create(
+      {
+        issuer: o.issuer,
+        audience: null,
+        jwksUri: o.jwksUri,
+        // The claim checks CognitoJwtVerifier makes, on tokens of another issuer.
+        customJwtCheck: ({ payload }) =>
+          validateCognitoJwtFields(payload, { tokenUse: null, clientId: o.clientId }),
+      },
+      { jwksCache: new SimpleJwksCache({ fetcher: new JwksFetcher(o.jwksTimeoutMs) }) },
+    ),
+  };
 }
 
 /**
  * Verifies Cognito access and ID tokens of one pool and one app client: RS256 signature against
  * the pool's JWKS, issuer, expiry / not-before, token_use and client id. `alg: none`, HS256 and
- * other key types are refused by aws-jwt-verify itself.
+ * other key types are refused by aws-jwt-verify itself. On AWS this is CognitoJwtVerifier;
+ * against a stand-in, JwtVerifier with the same claim checks (see TokenVerifierOptions).
  *
  * A small LRU keeps the claims of tokens already verified; a hit needs the whole token string to
  * be equal, so a tampered token is never a hit. Expiry is still checked on every use. The map is
@@ -57,12 +122,14 @@ function createJwtVerifier(o: TokenVerifierOptions) {
  * hashing a fresh ~1 KB string on every request cost more than the rest of the lookup together.
  */
 export class TokenVerifier {
-  private readonly verifier: JwtVerifierInstance;
+  /** Which aws-jwt-verify verifier checks the tokens (see TokenVerifierOptions.userPoolId). */
+  readonly kind: VerifierKind;
+  private readonly verifier: Verifier;
   private readonly cache = new Map<string, { token: string; claims: TokenClaims }>();
   private readonly cacheSize: number;
 
   constructor(options: TokenVerifierOptions) {
-    this.verifier = createJwtVerifier(options);
+    ({ kind: this.kind, verifier: this.verifier } = createVerifier(options));
     if (options.jwks) this.verifier.cacheJwks(options.jwks);
     this.cacheSize = options.cacheSize ?? 10_000;
   }
@@ -119,10 +186,12 @@ function cacheKey(token: string): string {
 function toClaims(p: JwtPayload): TokenClaims {
   const username = p.token_use === "id" ? p["cognito:username"] : p.username;
   const groups = p["cognito:groups"];
+  const authTime = typeof p.auth_time === "number" ? p.auth_time : p.iat;
   if (
     typeof p.sub !== "string" ||
     typeof username !== "string" ||
     typeof p.exp !== "number" ||
+    typeof authTime !== "number" ||
     (p.token_use !== "id" && p.token_use !== "access")
   ) {
     throw new UnauthenticatedError("The token is not valid for this API");
@@ -133,7 +202,7 @@ function toClaims(p: JwtPayload): TokenClaims {
     groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === "string") : [],
     tokenUse: p.token_use,
     exp: p.exp,
-    authTime: typeof p.auth_time === "number" ? p.auth_time : typeof p.iat === "number" ? p.iat : 0,
+    authTime,
   };
 }
 

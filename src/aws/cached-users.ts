@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { UserRecord } from "./cognito-users.js";
 
 export interface UserLookup {
@@ -6,51 +7,46 @@ export interface UserLookup {
   peek?(username: string): UserRecord | null | undefined;
 }
 
+/** lru-cache keeps objects only; a user that does not exist is remembered as `{ user: null }`. */
 interface Entry {
-  readonly at: number;
-  readonly user: Promise<UserRecord | null>;
-  /** Set once `user` has resolved. */
-  settled?: { readonly value: UserRecord | null };
+  readonly user: UserRecord | null;
 }
 
 /**
- * A process-wide, bounded, time-limited cache in front of AdminGetUser. Cognito's read quotas
- * are low, so a signed-in user costs one lookup per `ttlSeconds`, and concurrent requests share
- * one call. Staleness is bounded by the TTL (a disabled user is refused within it); changes made
- * through this instance invalidate at once. Failed lookups are not remembered.
+ * A process-wide, bounded, time-limited cache in front of AdminGetUser (lru-cache: ttl, max,
+ * fetchMethod). Cognito's read quotas are low, so a signed-in user costs one lookup per
+ * `ttlSeconds`, and concurrent requests share one call (lru-cache's fetch). Staleness is bounded
+ * by the TTL (a disabled user is refused within it); changes made through this instance
+ * invalidate at once. Failed lookups are not remembered.
  */
 export class CachedUsers implements UserLookup {
-  private readonly entries = new Map<string, Entry>();
+  private readonly cache: LRUCache<string, Entry> | null;
 
   constructor(
     private readonly source: UserLookup,
-    private readonly ttlSeconds: number,
-    private readonly maxEntries = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlSeconds: number,
+    maxEntries = 10_000,
+    now: () => number = Date.now,
+  ) {
+    this.cache =
+      ttlSeconds > 0
+        ? new LRUCache<string, Entry>({
+            max: maxEntries,
+            ttl: ttlSeconds * 1000,
+            // A fresh entry is read as it is; an expired one is fetched again, never served.
+            allowStale: false,
+            perf: { now },
+            // Read the clock on every check (the default caches it for a millisecond).
+            ttlResolution: 0,
+            fetchMethod: async (username) => ({ user: await this.source.get(username) }),
+          })
+        : null;
+  }
 
-  get(username: string): Promise<UserRecord | null> {
-    const now = this.now();
-    const hit = this.entries.get(username);
-    if (hit && now - hit.at < this.ttlSeconds * 1000) return hit.user;
-    const user = this.source.get(username);
-    this.entries.delete(username);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    if (this.ttlSeconds > 0) {
-      const entry: Entry = { at: now, user };
-      this.entries.set(username, entry);
-      user.then(
-        (value) => (entry.settled = { value }),
-        () => undefined,
-      );
-    }
-    user.catch(() => {
-      if (this.entries.get(username)?.user === user) this.entries.delete(username);
-    });
-    return user;
+  async get(username: string): Promise<UserRecord | null> {
+    if (!this.cache) return this.source.get(username);
+    const entry = await this.cache.fetch(username);
+    return entry?.user ?? null;
   }
 
   /**
@@ -58,22 +54,15 @@ export class CachedUsers implements UserLookup {
    * undefined (then call `get`). Lets a request with a known viewer skip the promise round.
    */
   peek(username: string): UserRecord | null | undefined {
-    const hit = this.entries.get(username);
-    if (!hit?.settled || this.now() - hit.at >= this.ttlSeconds * 1000) return undefined;
-    return hit.settled.value;
+    return this.cache?.get(username)?.user;
   }
 
   /** Seeds or replaces an entry with a record just read or written. */
   remember(user: UserRecord): void {
-    if (this.ttlSeconds > 0)
-      this.entries.set(user.username, {
-        at: this.now(),
-        user: Promise.resolve(user),
-        settled: { value: user },
-      });
+    this.cache?.set(user.username, { user });
   }
 
   invalidate(username: string): void {
-    this.entries.delete(username);
+    this.cache?.delete(username);
   }
 }

@@ -118,6 +118,11 @@ export class S3Store {
     }
   }
 
+  /** Does at least one object live under `prefix`? (One ListObjectsV2 of one key.) */
+  async holdsObjects(prefix: string): Promise<boolean> {
+    return (await this.list(prefix, undefined, 1)).objects.length > 0;
+  }
+
   /** Metadata of one object, or null when it does not exist. */
   async head(key: string): Promise<ObjectHead | null> {
     try {

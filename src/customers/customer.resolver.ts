@@ -56,6 +56,14 @@ export class CustomerResolver {
   resetCustomerPassword(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
     return this.service.resetPassword(id, ctx.log);
   }
+
+  @Mutation(() => ID, {
+    description:
+      "Deletes the customer's account and returns its id. Refused (CONFLICT) while their folder holds files.",
+  })
+  deleteCustomer(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<string> {
+    return this.service.delete(id, ctx.log);
+  }
 }
 
 @Resolver(() => ViewerType)

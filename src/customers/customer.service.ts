@@ -90,6 +90,9 @@ function cleanEmail(input: string): string {
   return email;
 }
 
+/** Does the customer's folder (customers/{id}/) hold at least one file? */
+export type FolderCheck = (customerId: string) => Promise<boolean>;
+
 /**
  * Customer profiles, stored as Cognito users only: username = customer id (unique by
  * construction, found with one AdminGetUser), `custom:customer_id` = the same id (immutable),
@@ -102,6 +105,7 @@ export class CustomerService {
     private readonly cursors: Cursors,
     private readonly sessions: Revocations,
     private readonly invitations: Invitations,
+    private readonly folderHasFiles: FolderCheck,
   ) {}
 
   async create(
@@ -347,6 +351,34 @@ export class CustomerService {
       }
       const fresh = (await this.users.get(id)) ?? current;
       return { customer: toCustomer(fresh), temporaryPassword };
+    });
+  }
+
+  /**
+   * Deletes the customer's Cognito user, only once their folder is empty (CONFLICT otherwise:
+   * files must not outlive the customer they belong to, nor pass to a later customer given the
+   * same id). Their sessions end at once on this instance (the cached record goes) and on other
+   * instances within USER_CACHE_TTL_SECONDS, when their user lookup finds no user.
+   */
+  async delete(id: string, log: Logger): Promise<string> {
+    return audited(log, "deleteCustomer", id, async () => {
+      if (!isCustomerId(id)) throw new BadUserInputError("'id' is not a customer id", "id");
+      const current = await this.users.get(id);
+      if (!isCustomerRecord(current, id)) throw new NotFoundError(`No customer '${id}'`);
+      if (await this.folderHasFiles(id))
+        throw new ConflictError(
+          `The folder of customer '${id}' still holds files; delete them first`,
+        );
+      try {
+        await this.users.delete(id);
+      } catch (err) {
+        if (awsErrorName(err) === "UserNotFoundException")
+          throw new NotFoundError(`No customer '${id}'`);
+        rethrowAws(err);
+      } finally {
+        this.cache.invalidate(id);
+      }
+      return id;
     });
   }
 }

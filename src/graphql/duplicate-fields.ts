@@ -1,6 +1,7 @@
 import type {
   ASTVisitor,
   DocumentNode,
+  FieldNode,
   FragmentDefinitionNode,
   SelectionSetNode,
   ValidationContext,
@@ -10,33 +11,50 @@ import { GraphQLError, Kind } from "graphql";
 import { QUERY_TOO_COMPLEX } from "./limits.js";
 
 /**
- * Most fields one selection set may hold under one response name, counting what its inline
- * fragments and fragment spreads bring in (a fragment spread twice counts twice).
+ * Most fields that merge under one response name (graphql-js compares every pair of them, and
+ * then their selections pairwise): leaves, and fields with a selection of their own. Counted
+ * after merging, as execution does: inline fragments and fragment spreads flattened (a fragment
+ * spread twice counts twice), and the selections of same-name fields merged level by level, so
+ * `me { a } me { a }` holds two `a` at the second level.
  */
-export const MAX_SAME_NAME = 20;
+export const MAX_SAME_NAME = { leaf: 10, withSelection: 5 } as const;
+
+/** Field occurrences visited at most (fragments expanded where spread) before refusing. */
+const MAX_EXPANDED_FIELDS = 20_000;
+
+export interface Repeat {
+  /** Path of response names to the repeated field. */
+  readonly path: string;
+  readonly count: number;
+  readonly limit: number;
+}
 
 /**
- * Refuses documents that repeat one field many times in a selection set, before graphql-js's
- * OverlappingFieldsCanBeMerged rule compares every pair of them (quadratic: 440 copies of
- * `me { id }`, a 4.4 KB document, cost it most of a second). Hand-written: no maintained limit
- * library counts this. It runs at the Document node, ahead of every rule that walks selection
- * sets, and when it refuses it returns `null` there: in graphql-js's visitor that removes the
- * node, so no other rule walks the document at all.
+ * Refuses documents that repeat a field many times, before graphql-js's
+ * OverlappingFieldsCanBeMerged rule compares every pair of them: its work grows with the square
+ * of the repeats at each level, multiplied level by level (440 copies of `me { id }`, a 4.4 KB
+ * document, cost most of a second). Hand-written: no maintained limit library counts this.
+ *
+ * It runs at the Document node, before any rule walks a selection set, and when it refuses it
+ * returns `null` there: in graphql-js's visitor that removes the node, so no other rule walks
+ * the document at all.
  */
-export function duplicateFieldsRule(maxSameName = MAX_SAME_NAME): ValidationRule {
+export function duplicateFieldsRule(max = MAX_SAME_NAME): ValidationRule {
   return (ctx: ValidationContext): ASTVisitor => ({
     Document(document) {
-      const worst = worstRepeat(document);
-      if (worst.count <= maxSameName) return undefined;
+      const worst = firstRepeat(document, max);
+      if (!worst) return undefined;
       ctx.reportError(
         new GraphQLError(
-          `The query asks for '${worst.name}' ${worst.count} times in one selection; at most ` +
-            `${maxSameName} are allowed. Ask for each field once.`,
+          worst.count === Number.POSITIVE_INFINITY
+            ? `The query is too large once its fragments are expanded; send a smaller one.`
+            : `The query asks for '${worst.path}' ${worst.count} times; at most ${worst.limit} are ` +
+                "allowed. Ask for each field once.",
           {
             extensions: {
               code: QUERY_TOO_COMPLEX,
               limit: "duplicates",
-              max: maxSameName,
+              max: worst.limit,
               actual: worst.count,
             },
           },
@@ -47,49 +65,66 @@ export function duplicateFieldsRule(maxSameName = MAX_SAME_NAME): ValidationRule
   });
 }
 
-/** The response name repeated most often in any one selection set of the document. */
-export function worstRepeat(document: DocumentNode): { name: string; count: number } {
+/** The first field repeated past its limit after merging, or null when there is none. */
+export function firstRepeat(
+  document: DocumentNode,
+  max: { readonly leaf: number; readonly withSelection: number },
+): Repeat | null {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions)
     if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const memo = new Map<string, Map<string, number>>();
-  const active = new Set<string>();
-  let worst = { name: "", count: 0 };
+  let visited = 0;
 
-  /** Response name → how many fields of that name the set merges (spreads followed). */
-  const counts = (set: SelectionSetNode, into = new Map<string, number>()) => {
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        const name = sel.alias?.value ?? sel.name.value;
-        into.set(name, (into.get(name) ?? 0) + 1);
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        counts(sel.selectionSet, into);
-      } else {
-        for (const [name, n] of fragmentCounts(sel.name.value))
-          into.set(name, Math.min((into.get(name) ?? 0) + n, Number.MAX_SAFE_INTEGER));
+  /** The fields these selection sets merge, grouped by response name (spreads followed). */
+  const group = (sets: readonly SelectionSetNode[]): Map<string, FieldNode[]> | null => {
+    const groups = new Map<string, FieldNode[]>();
+    const active = new Set<string>();
+    const walk = (set: SelectionSetNode): boolean => {
+      for (const sel of set.selections) {
+        if (++visited > MAX_EXPANDED_FIELDS) return false;
+        if (sel.kind === Kind.FIELD) {
+          const name = sel.alias?.value ?? sel.name.value;
+          const list = groups.get(name);
+          if (list) list.push(sel);
+          else groups.set(name, [sel]);
+        } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+          if (!walk(sel.selectionSet)) return false;
+        } else {
+          const frag = fragments.get(sel.name.value);
+          // Unknown and cyclic spreads are for graphql-js's own rules to report.
+          if (!frag || active.has(sel.name.value)) continue;
+          active.add(sel.name.value);
+          const ok = walk(frag.selectionSet);
+          active.delete(sel.name.value);
+          if (!ok) return false;
+        }
+      }
+      return true;
+    };
+    for (const s of sets) if (!walk(s)) return null;
+    return groups;
+  };
+
+  const check = (sets: readonly SelectionSetNode[], path: string): Repeat | null => {
+    const groups = group(sets);
+    if (!groups) return { path, count: Number.POSITIVE_INFINITY, limit: MAX_EXPANDED_FIELDS };
+    for (const [name, fields] of groups) {
+      const below = fields.flatMap((f) => (f.selectionSet ? [f.selectionSet] : []));
+      const limit = below.length ? max.withSelection : max.leaf;
+      const at = path ? `${path}.${name}` : name;
+      if (fields.length > limit) return { path: at, count: fields.length, limit };
+      if (below.length) {
+        const deeper = check(below, at);
+        if (deeper) return deeper;
       }
     }
-    return into;
+    return null;
   };
-  const fragmentCounts = (name: string): Map<string, number> => {
-    const known = memo.get(name);
-    if (known) return known;
-    const frag = fragments.get(name);
-    // Unknown and cyclic spreads are for graphql-js's own rules to report.
-    if (!frag || active.has(name)) return new Map();
-    active.add(name);
-    const c = counts(frag.selectionSet);
-    active.delete(name);
-    memo.set(name, c);
-    return c;
-  };
-  const visit = (set: SelectionSetNode) => {
-    for (const [name, count] of counts(set)) if (count > worst.count) worst = { name, count };
-    for (const sel of set.selections)
-      if (sel.kind !== Kind.FRAGMENT_SPREAD && sel.selectionSet) visit(sel.selectionSet);
-  };
-  for (const d of document.definitions)
-    if (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION)
-      visit(d.selectionSet);
-  return worst;
+
+  for (const d of document.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION && d.kind !== Kind.FRAGMENT_DEFINITION) continue;
+    const found = check([d.selectionSet], "");
+    if (found) return found;
+  }
+  return null;
 }

@@ -41,6 +41,7 @@ export const permissions: RuleMap = {
     createCustomer: canManageCustomers,
     updateCustomer: canManageCustomers,
     resetCustomerPassword: canManageCustomers,
+    deleteCustomer: canManageCustomers,
     requestUpload: chain(hasRole, canUploadTo),
     startMultipartUpload: chain(hasRole, canUploadTo),
     signUploadParts: chain(hasRole, canWriteUpload),

@@ -28,28 +28,16 @@ const FILES: readonly (readonly [string, string, string, string])[] = [
   ["graphiql.min.css", "graphiql", "graphiql.min.css", CSS],
 ];
 
-const DEFAULT_QUERY = `# Customer file portal API: sign in, then send the token.
+const DEFAULT_QUERY = `# Customer file portal API.
 #
-# 1. Run SignIn (the Run button lists both operations) with
-#    your email and password. The local stack prints the
-#    admin's when it starts.
-# 2. Under "Headers" below, paste
-#    {"Authorization": "Bearer <accessToken>"}
-# 3. Run Me. Docs (top left) lists every type and field;
-#    Ctrl-Space completes fields as you type.
-
-mutation SignIn {
-  signIn(email: "admin@example.com", password: "") {
-    __typename
-    ... on AuthTokens {
-      accessToken
-      expiresIn
-    }
-    ... on NewPasswordRequired {
-      session
-    }
-  }
-}
+# 1. Sign in with the form above (the local stack prints
+#    the admin's email and password when it starts): it sets
+#    the Authorization header below for you.
+# 2. Run Me (the Run button). Docs (top left) lists every
+#    type and field; Ctrl-Space completes fields as you type.
+#
+# Nothing typed here is kept by the browser: close the tab
+# and it is gone.
 
 query Me {
   me {
@@ -60,22 +48,75 @@ query Me {
 }
 `;
 
+const SIGN_IN = `mutation PlaygroundSignIn($email: String!, $password: String!) {
+  signIn(email: $email, password: $password) {
+    __typename
+    ... on AuthTokens { accessToken expiresIn }
+  }
+}`;
+
 // Runs in the browser. The endpoint is this page's own URL, so the playground also works behind
 // a reverse proxy that serves the API under another path.
 const INIT_JS = `"use strict";
 (function () {
   var endpoint = window.location.origin + window.location.pathname;
   var fetcher = GraphiQL.createFetcher({ url: endpoint });
+  // GraphiQL keeps its tabs, query history and editors in the storage it is given: this one
+  // lives in memory and goes with the page, so no password or token typed here stays behind.
+  var memory = new Map();
+  var storage = {
+    getItem: function (k) { return memory.has(k) ? memory.get(k) : null; },
+    setItem: function (k, v) { memory.set(k, String(v)); },
+    removeItem: function (k) { memory.delete(k); },
+    clear: function () { memory.clear(); },
+    get length() { return memory.size; },
+  };
+  var headers = "";
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
-  root.render(
-    React.createElement(GraphiQL, {
-      fetcher: fetcher,
-      defaultQuery: ${JSON.stringify(DEFAULT_QUERY)},
-      defaultEditorToolsVisibility: "headers",
-      // Tokens stay out of localStorage.
-      shouldPersistHeaders: false,
-    }),
-  );
+  function render() {
+    root.render(
+      React.createElement(GraphiQL, {
+        fetcher: fetcher,
+        defaultQuery: ${JSON.stringify(DEFAULT_QUERY)},
+        defaultEditorToolsVisibility: "headers",
+        shouldPersistHeaders: false,
+        storage: storage,
+        headers: headers,
+      }),
+    );
+  }
+  render();
+
+  var form = document.getElementById("signin");
+  var status = document.getElementById("signin-status");
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var email = form.elements.email.value;
+    var password = form.elements.password.value;
+    form.elements.password.value = "";
+    status.textContent = "Signing in…";
+    fetch(endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: ${JSON.stringify(SIGN_IN)}, variables: { email: email, password: password } }),
+    })
+      .then(function (res) { return res.json(); })
+      .then(function (body) {
+        var result = body.data && body.data.signIn;
+        if (result && result.accessToken) {
+          headers = JSON.stringify({ Authorization: "Bearer " + result.accessToken }, null, 2);
+          render();
+          status.textContent = "Signed in as " + email + ": the Authorization header below is set (valid " +
+            Math.round(result.expiresIn / 60) + " minutes).";
+        } else if (result && result.__typename === "NewPasswordRequired") {
+          status.textContent = "This account still has its temporary password: sign in to the web app once to choose your own.";
+        } else {
+          status.textContent = (body.errors && body.errors[0] && body.errors[0].message) || "Sign-in failed.";
+        }
+      }, function () {
+        status.textContent = "Cannot reach the API.";
+      });
+  });
 })();
 `;
 
@@ -88,10 +129,21 @@ const HTML = `<!doctype html>
     <title>Customer file portal · GraphQL playground</title>
     <link rel="stylesheet" href="${PLAYGROUND_PREFIX}graphiql.min.css" />
     <style>
-      html, body, #graphiql { height: 100%; margin: 0; }
+      html, body { height: 100%; margin: 0; }
+      body { display: flex; flex-direction: column; font-family: system-ui, sans-serif; }
+      #signin { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; padding: 6px 12px; border-bottom: 1px solid #d5d9de; font-size: 14px; }
+      #signin input { font: inherit; padding: 2px 6px; }
+      #graphiql { flex: 1; min-height: 0; }
     </style>
   </head>
   <body>
+    <form id="signin" aria-label="Sign in to the API">
+      <strong>Sign in</strong>
+      <label>Email <input name="email" type="email" autocomplete="username" required /></label>
+      <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
+      <button type="submit">Sign in and set the header</button>
+      <span id="signin-status" role="status"></span>
+    </form>
     <div id="graphiql">Loading the GraphQL playground…</div>
     <script src="${PLAYGROUND_PREFIX}react.production.min.js"></script>
     <script src="${PLAYGROUND_PREFIX}react-dom.production.min.js"></script>

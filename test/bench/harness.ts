@@ -9,6 +9,7 @@ import { authzScenario } from "./scenarios/authz.js";
 import { awsCallsScenario } from "./scenarios/aws-calls.js";
 import { bytesScenario } from "./scenarios/bytes.js";
 import { coldStartScenario } from "./scenarios/cold-start.js";
+import { identityScenario } from "./scenarios/identity.js";
 import { scalingScenario } from "./scenarios/scaling.js";
 import { soakScenario } from "./scenarios/soak.js";
 import { throughputScenario } from "./scenarios/throughput.js";
@@ -16,7 +17,7 @@ import { throughputScenario } from "./scenarios/throughput.js";
 export interface BenchOptions {
   /** Tiny sizes: timings are reported but not judged against budgets. */
   readonly tiny: boolean;
-  /** Sections to run (1–7); all when empty. */
+  /** Sections to run (1–8); all when empty. */
   readonly only: readonly number[];
   /** Measured rounds per comparison, after `warmupRounds`. */
   readonly rounds: number;
@@ -149,6 +150,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     );
     await step(6, () => coldStartScenario(f, { rounds: o.coldStartRounds }, o.log));
     await step(7, () => soakScenario(f, { seconds: o.soakSeconds }, o.log));
+    await step(8, () => identityScenario(f, cmp, o.log));
   } finally {
     await rig?.stop();
     await fixture?.stop();

@@ -5,7 +5,7 @@ import { renderMachine, renderTable } from "./lib/report.js";
 
 const USAGE = `npm run bench -- [options]
   --json <path>          write the figures as JSON (default bench-results.json)
-  --only 1,4             run only these sections (1 authorization … 7 soak)
+  --only 1,4             run only these sections (1 authorization … 7 soak, 8 identity)
   --soak-seconds <n>     soak length (default 60)
   --transfer-mib <n>     size of the file moved through presigned URLs (default 1024)
   --rounds <n>           measured rounds per comparison (default 7)

@@ -1,5 +1,6 @@
 import { build } from "esbuild";
 import { execFile } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -137,7 +138,16 @@ describe("customer-file-portal/client as an installed package", () => {
       ],
       { cwd: dir },
     );
-    expect(cjs.stdout.trim()).toBe("Files 23");
+    // One document per operation in src/client/operations.
+    const operations = readdirSync(path.join(ROOT, "src", "client", "operations"))
+      .filter((f) => f.endsWith(".graphql"))
+      .flatMap(
+        (f) =>
+          readFileSync(path.join(ROOT, "src", "client", "operations", f), "utf8").match(
+            /^(query|mutation) /gm,
+          ) ?? [],
+      );
+    expect(cjs.stdout.trim()).toBe(`Files ${operations.length}`);
     const esm = await run(
       process.execPath,
       [

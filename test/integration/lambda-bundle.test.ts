@@ -1,7 +1,8 @@
 import { awsModeEnv } from "../helpers/stack.js";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { buildSchema, isIntrospectionType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
@@ -9,15 +10,19 @@ import type { TestApp } from "../helpers/app.js";
 const ROOT = path.resolve(__dirname, "../..");
 const BUNDLE = path.join(ROOT, "dist", "lambda", "lambda.js");
 
-/** Loads the bundle in a fresh Node process as Lambda would, and sends it one `me` event. */
+/**
+ * Loads the bundle in a fresh Node process as Lambda would (with the function's NODE_OPTIONS) and
+ * sends it one event: QUERY as a GraphQL request, or, with BROKEN set, an event without its
+ * request context (the handler then fails inside src/lambda.ts).
+ */
 const INVOKE = `
 const started = Date.now();
 const { handler } = require(process.env.BUNDLE);
 const event = {
   version: "2.0", rawPath: "/graphql", rawQueryString: "", isBase64Encoded: false,
   headers: { "content-type": "application/json", authorization: "Bearer " + process.env.TOKEN },
-  requestContext: { requestId: "bundle-1", http: { method: "POST", path: "/graphql" } },
-  body: JSON.stringify({ query: "{ me { role email } }" }),
+  ...(process.env.BROKEN ? {} : { requestContext: { requestId: "bundle-1", http: { method: "POST", path: "/graphql" } } }),
+  body: JSON.stringify({ query: process.env.QUERY }),
 };
 handler(event).then((r) => {
   process.stdout.write(JSON.stringify({ statusCode: r.statusCode, body: r.body, ms: Date.now() - started }));
@@ -37,28 +42,76 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
   }, 180_000);
   afterAll(() => t?.stop());
 
-  it("initialises from its environment and answers `me`", async () => {
-    expect(existsSync(BUNDLE)).toBe(true);
-    const token = await t.adminToken();
-    const run = spawnSync(process.execPath, ["-e", INVOKE], {
+  function invoke(env: Record<string, string>) {
+    return spawnSync(process.execPath, ["-e", INVOKE], {
       cwd: path.dirname(BUNDLE),
       encoding: "utf8",
       env: {
         PATH: process.env.PATH,
         BUNDLE,
-        TOKEN: token,
+        // As terraform/api.tf sets it.
+        NODE_OPTIONS: "--enable-source-maps",
         AWS_LAMBDA_FUNCTION_NAME: "portal-api-test",
         NODE_ENV: "production",
         LOG_LEVEL: "silent",
         ...awsModeEnv(t.stack),
         CORS_ORIGINS: "http://localhost:5173",
+        ...env,
       },
     });
+  }
+
+  it("initialises from its environment and answers `me`", async () => {
+    expect(existsSync(BUNDLE)).toBe(true);
+    const run = invoke({ TOKEN: await t.adminToken(), QUERY: "{ me { role email } }" });
     expect(run.status, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as { statusCode: number; body: string };
     expect(r.statusCode).toBe(200);
-    expect(JSON.parse(r.body)).toEqual({
+    // Bodies are base64 (the web app's binary files pass API Gateway unchanged).
+    expect(JSON.parse(Buffer.from(r.body, "base64").toString("utf8"))).toEqual({
       data: { me: { role: "ADMIN", email: t.stack.admin.email } },
     });
+  });
+
+  it("builds the same schema as schema.graphql (every type keeps its name in the minified bundle)", async () => {
+    const run = invoke({
+      TOKEN: await t.adminToken(),
+      GRAPHQL_INTROSPECTION: "true",
+      QUERY: "{ __schema { types { name kind } } }",
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const body = JSON.parse(
+      Buffer.from((JSON.parse(run.stdout) as { body: string }).body, "base64").toString("utf8"),
+    ) as {
+      data: { __schema: { types: { name: string }[] } };
+    };
+    const served = body.data.__schema.types.map((x) => x.name).filter((n) => !n.startsWith("__"));
+    const committed = Object.values(
+      buildSchema(readFileSync(path.join(ROOT, "schema.graphql"), "utf8")).getTypeMap(),
+    )
+      .filter((x) => !isIntrospectionType(x))
+      .map((x) => x.name);
+    expect(served.sort()).toEqual(committed.sort());
+  });
+
+  it("with NODE_OPTIONS=--enable-source-maps, a stack trace names the src/*.ts line", async () => {
+    const run = invoke({ TOKEN: "x", QUERY: "{ me { id } }", BROKEN: "1" });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/TypeError/);
+    expect(run.stderr).toMatch(/src\/lambda\.ts:\d+:\d+/);
+  });
+
+  it("leaves out what the function never runs, and maps the project's code only", () => {
+    const js = readFileSync(BUNDLE, "utf8");
+    for (const gone of ["libphonenumber", "IsPhoneNumber", "isCreditCard", "graphiql"])
+      expect(js.includes(gone), gone).toBe(false);
+    expect(js).toContain("is left out of the Lambda bundle");
+    const map = JSON.parse(readFileSync(`${BUNDLE}.map`, "utf8")) as {
+      sources: string[];
+      sourcesContent?: unknown;
+    };
+    expect(map.sourcesContent).toBeUndefined();
+    expect(map.sources.filter((x) => x.includes("node_modules"))).toEqual([]);
+    expect(map.sources.some((x) => x.endsWith("src/lambda.ts"))).toBe(true);
   });
 });

@@ -2,7 +2,6 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLambdaHandler } from "../../src/lambda.js";
 import type { LambdaHandler } from "../../src/lambda.js";
-import { silentLogger } from "../../src/log.js";
 import { startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
 
@@ -44,12 +43,15 @@ function event(
   };
 }
 
+/** A Lambda result's body (always base64, so binary files pass API Gateway unchanged). */
+const bodyOf = (r: { body?: string }) => Buffer.from(r.body ?? "", "base64").toString("utf8");
+
 describe("Lambda handler: API Gateway HTTP API (payload 2.0) events, in-process, against the local stand-ins", () => {
   let t: TestApp;
   let handler: LambdaHandler;
   beforeAll(async () => {
     t = await startTestApp();
-    handler = createLambdaHandler(Promise.resolve(t.app), silentLogger, 1024 * 1024);
+    handler = createLambdaHandler(Promise.resolve(t.app));
   });
   afterAll(() => t?.stop());
 
@@ -57,12 +59,12 @@ describe("Lambda handler: API Gateway HTTP API (payload 2.0) events, in-process,
     const token = await t.adminToken();
     const r = await handler(event("POST", "/graphql", { query: "{ me { role email } }" }, token));
     expect(r.statusCode).toBe(200);
-    expect(JSON.parse(r.body ?? "")).toEqual({
+    expect(JSON.parse(bodyOf(r))).toEqual({
       data: { me: { role: "ADMIN", email: t.stack.admin.email } },
     });
     expect(r.headers?.["x-request-id"]).toBe("lambda-req-1");
     const anon = await handler(event("POST", "/graphql", { query: "{ me { role } }" }));
-    expect(JSON.parse(anon.body ?? "").errors[0].extensions.code).toBe("UNAUTHENTICATED");
+    expect(JSON.parse(bodyOf(anon)).errors[0].extensions.code).toBe("UNAUTHENTICATED");
   });
 
   it("answers `files` with an upload made through a ticket", async () => {
@@ -80,7 +82,7 @@ describe("Lambda handler: API Gateway HTTP API (payload 2.0) events, in-process,
         token,
       ),
     );
-    const { url, headers } = JSON.parse(ticket.body ?? "").data.requestUpload as {
+    const { url, headers } = JSON.parse(bodyOf(ticket)).data.requestUpload as {
       url: string;
       headers: { name: string; value: string }[];
     };
@@ -98,9 +100,28 @@ describe("Lambda handler: API Gateway HTTP API (payload 2.0) events, in-process,
         token,
       ),
     );
-    expect(JSON.parse(r.body ?? "").data.files.edges).toEqual([
+    expect(JSON.parse(bodyOf(r)).data.files.edges).toEqual([
       { node: { name: "lambda.txt", size: 5 } },
     ]);
+  });
+
+  it("serves the web app through the same route table: the app's HTML for its routes, its files as they are", async () => {
+    const html = await handler({
+      ...event("GET", "/files"),
+      headers: { accept: "text/html" },
+    });
+    expect(html.statusCode).toBe(200);
+    expect(html.isBase64Encoded).toBe(true);
+    expect(html.headers?.["content-type"]).toMatch(/^text\/html/);
+    expect(html.headers?.["content-security-policy"]).toContain("frame-ancestors 'none'");
+    const page = bodyOf(html);
+    expect(page).toContain('<div id="root">');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(page)?.[1];
+    expect(script).toBeDefined();
+    const js = await handler(event("GET", script!));
+    expect(js.headers?.["content-type"]).toMatch(/^text\/javascript/);
+    expect(js.headers?.["cache-control"]).toContain("immutable");
+    expect(Buffer.from(js.body ?? "", "base64").length).toBeGreaterThan(1000);
   });
 
   it("serves /healthz and /readyz, 404 elsewhere, 413 over the body limit, 400 on bad JSON", async () => {

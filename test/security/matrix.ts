@@ -77,6 +77,7 @@ export const MATRIX: Readonly<Record<string, Readonly<Record<Actor, Outcome>>>> 
   "Mutation.createCustomer": ADMIN,
   "Mutation.updateCustomer": ADMIN,
   "Mutation.resetCustomerPassword": ADMIN,
+  "Mutation.deleteCustomer": ADMIN,
   "Mutation.deleteFile": ADMIN,
   "Mutation.requestUpload": SCOPED,
   "Mutation.startMultipartUpload": SCOPED,

@@ -297,6 +297,14 @@ const ROOTS: Record<string, string | ((w: World, a: Actor) => Promise<Probe>)> =
     variables: { id: w.target(a).id },
     path: ["updateCustomer"],
   }),
+  "Mutation.deleteCustomer": async (w, a) => ({
+    query: `mutation($id: ID!) { deleteCustomer(id: $id) }`,
+    // The admin deletes a customer made for it (no files); the others aim at the target customer.
+    variables: {
+      id: a === "admin" || a === "bothGroups" ? (await w.makeCustomer()).id : w.target(a).id,
+    },
+    path: ["deleteCustomer"],
+  }),
   "Mutation.deleteFile": async (w, a) => ({
     query: `mutation($id: ID!) { deleteFile(id: $id) }`,
     variables: { id: await w.putFile(w.target(a).id, "to-delete.txt") },

@@ -24,11 +24,13 @@ import ts from "typescript";
  * method calls carry no command class) and @aws-sdk/lib-storage are reported as problems.
  */
 
-export type AwsService = "s3" | "cognito-idp";
+export type AwsService = "s3" | "cognito-idp" | "ssm" | "ses";
 
 export const SDK_MODULE_SERVICES: Readonly<Record<string, AwsService>> = {
   "@aws-sdk/client-s3": "s3",
   "@aws-sdk/client-cognito-identity-provider": "cognito-idp",
+  "@aws-sdk/client-ssm": "ssm",
+  "@aws-sdk/client-sesv2": "ses",
 };
 
 /** S3 command -> IAM actions (S3's are not named after the API operations). */
@@ -46,8 +48,20 @@ export const S3_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Cognito operations authorised by the app client or the user's own token, not by IAM.
- * Every other Cognito command X needs cognito-idp:X.
+ * SSM and SES v2 commands -> IAM actions. Only the ones the design names: reading the two
+ * secret parameters at start, and sending email (SES v2 SendEmail is authorised as
+ * ses:SendEmail on the sender identity).
+ */
+export const SSM_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  GetParameters: ["ssm:GetParameters"],
+};
+export const SES_COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  SendEmail: ["ses:SendEmail"],
+};
+
+/**
+ * Cognito operations authorised by the app client (its secret) or the user's own token, not by
+ * IAM. Every other Cognito command X needs cognito-idp:X.
  */
 export const COGNITO_PUBLIC_COMMANDS: ReadonlySet<string> = new Set([
   "InitiateAuth",
@@ -55,6 +69,9 @@ export const COGNITO_PUBLIC_COMMANDS: ReadonlySet<string> = new Set([
   "RevokeToken",
   "GetUser",
   "ChangePassword",
+  "AssociateSoftwareToken",
+  "VerifySoftwareToken",
+  "SetUserMFAPreference",
 ]);
 
 /** Cognito admin commands the design names; used only to place a command whose import is not from the SDK. */
@@ -73,10 +90,15 @@ export const COGNITO_KNOWN_ADMIN_COMMANDS: ReadonlySet<string> = new Set([
   "DescribeUserPool",
 ]);
 
-/** Actions the Lambda runtime itself needs (writing its logs); no SDK command in src/ sends them. */
+/**
+ * Actions the Lambda service needs the role for (writing the function's logs, sending its X-Ray
+ * trace segments); no SDK command in src/ sends them.
+ */
 export const RUNTIME_ACTIONS: ReadonlySet<string> = new Set([
   "logs:CreateLogStream",
   "logs:PutLogEvents",
+  "xray:PutTraceSegments",
+  "xray:PutTelemetryRecords",
 ]);
 
 const AGGREGATED_CLIENTS = new Set(["S3", "CognitoIdentityProvider"]);
@@ -242,6 +264,8 @@ export function actionsFor(use: CommandUse): ActionsResult {
         problem: `${where}: ${use.operation}Command from ${use.module}, a service this deployment grants nothing for: ${fix}`,
       };
   } else if (Object.hasOwn(S3_COMMAND_ACTIONS, use.operation)) service = "s3";
+  else if (Object.hasOwn(SSM_COMMAND_ACTIONS, use.operation)) service = "ssm";
+  else if (Object.hasOwn(SES_COMMAND_ACTIONS, use.operation)) service = "ses";
   else if (
     COGNITO_KNOWN_ADMIN_COMMANDS.has(use.operation) ||
     COGNITO_PUBLIC_COMMANDS.has(use.operation)
@@ -253,15 +277,15 @@ export function actionsFor(use: CommandUse): ActionsResult {
       problem: `${where}: unknown AWS command ${use.operation}Command: ${fix}`,
     };
 
-  if (service === "s3") {
-    const actions = Object.hasOwn(S3_COMMAND_ACTIONS, use.operation)
-      ? S3_COMMAND_ACTIONS[use.operation]
-      : undefined;
+  const tables = { s3: S3_COMMAND_ACTIONS, ssm: SSM_COMMAND_ACTIONS, ses: SES_COMMAND_ACTIONS };
+  if (service !== "cognito-idp") {
+    const table = tables[service];
+    const actions = Object.hasOwn(table, use.operation) ? table[use.operation] : undefined;
     return actions
       ? { ok: true, actions }
       : {
           ok: false,
-          problem: `${where}: S3 command ${use.operation}Command has no IAM mapping yet: ${fix}`,
+          problem: `${where}: ${service} command ${use.operation}Command has no IAM mapping yet: ${fix}`,
         };
   }
   return COGNITO_PUBLIC_COMMANDS.has(use.operation)

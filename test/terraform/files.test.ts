@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatProblems } from "./hcl-format";
@@ -29,17 +29,24 @@ describe("terraform/ files", () => {
       "s3.tf",
       "iam.tf",
       "api.tf",
+      "secrets.tf",
+      "email.tf",
+      "monitoring.tf",
+      "access-logs.tf",
       "README.md",
-      "terraform.tfvars.example",
+      "backend.hcl.example",
+      "environments/dev.tfvars",
+      "environments/prod.tfvars",
       ".gitignore",
     ])
       expect(existsSync(path.join(TERRAFORM_DIR, f)), f).toBe(true);
+    expect(existsSync(path.join(TERRAFORM_DIR, "terraform.tfvars.example"))).toBe(false);
   });
 
   it("parses every .tf file with hcl2json", async () => {
     const cfg = await terraform();
     expect(cfg.files.map((f) => f.name)).toEqual(listTfFiles());
-    expect(cfg.files.length).toBeGreaterThanOrEqual(9);
+    expect(cfg.files.length).toBeGreaterThanOrEqual(13);
     for (const f of cfg.files) expect(Object.keys(f.json).length, f.name).toBeGreaterThan(0);
   });
 
@@ -105,14 +112,14 @@ describe("terraform/ files", () => {
 });
 
 describe("versions and providers", () => {
-  it("requires Terraform >= 1.6 and below 2", async () => {
+  it("requires Terraform >= 1.11 (write-only arguments) and below 2", async () => {
     const cfg = await terraform();
     expect(cfg.terraformBlocks).toHaveLength(1);
     const tf = cfg.terraformBlocks[0] ?? {};
     const required = str(tf, "required_version");
     const min = /^>=\s*1\.(\d+)/.exec(required);
     expect(min, required).not.toBeNull();
-    expect(Number(min?.[1])).toBeGreaterThanOrEqual(6);
+    expect(Number(min?.[1])).toBeGreaterThanOrEqual(11);
     expect(required).toMatch(/<\s*2\.0/);
   });
 
@@ -126,24 +133,25 @@ describe("versions and providers", () => {
     if (!isObject(aws)) return;
     expect(aws.source).toBe("hashicorp/aws");
     const version = String(aws.version);
-    // "~> 6.0" (6.x) or an exact/fully bounded constraint; never an open ">= x".
-    expect(version).toMatch(
-      /^(~>\s*6\.\d+(\.\d+)?|=?\s*6\.\d+\.\d+|>=\s*6\.\d+(\.\d+)?,\s*<\s*7\.0(\.0)?)$/,
-    );
+    // "~> 6.x" or an exact/fully bounded 6.x constraint; never an open ">= x".
+    const m = /^(?:~>\s*|=?\s*|>=\s*)6\.(\d+)(?:\.\d+)?(?:,\s*<\s*7\.0(?:\.0)?)?$/.exec(version);
+    expect(m, version).not.toBeNull();
+    // aws_lambda_function accepts nodejs24.x (the default runtime) from provider 6.19 on.
+    expect(Number(m?.[1])).toBeGreaterThanOrEqual(19);
   });
 
-  it("has no active backend (local state out of the box) but documents an S3 backend with use_lockfile", async () => {
+  it("keeps state in S3 with S3-native locking and encryption; bucket, key and Region come from backend.hcl", async () => {
     const cfg = await terraform();
-    expect(cfg.terraformBlocks[0]?.backend).toBeUndefined();
-    const text = read("versions.tf");
-    const commented = text
-      .split("\n")
-      .filter((l) => /^\s*#/.test(l))
-      .map((l) => l.replace(/^\s*#\s?/, ""))
-      .join("\n");
-    expect(commented).toMatch(/backend "s3" \{/);
-    expect(commented).toMatch(/use_lockfile\s*=\s*true/);
-    expect(commented).toMatch(/encrypt\s*=\s*true/);
+    const backend = cfg.terraformBlocks[0]?.backend;
+    expect(isObject(backend)).toBe(true);
+    if (!isObject(backend)) return;
+    expect(Object.keys(backend)).toEqual(["s3"]);
+    expect(block(backend, "s3")).toEqual({ encrypt: true, use_lockfile: true });
+    const example = await parseHcl("backend.hcl.example", read("backend.hcl.example"));
+    expect(Object.keys(example).sort()).toEqual(["bucket", "region"]);
+    expect(read("backend.hcl.example")).toContain('-backend-config="key=');
+    // No DynamoDB lock table: deprecated since use_lockfile.
+    expect(JSON.stringify(example)).not.toMatch(/dynamodb/i);
   });
 
   it("configures the aws provider from var.aws_region with default tags", async () => {
@@ -158,60 +166,144 @@ describe("versions and providers", () => {
   });
 });
 
-describe("terraform.tfvars.example and .gitignore", () => {
-  it("the example sets every variable without a default, with values the validations accept", async () => {
+describe("environments/*.tfvars and .gitignore", () => {
+  const ENVIRONMENTS = ["dev", "prod"];
+
+  it("has one variables file per environment, setting only declared variables, each valid", async () => {
     const cfg = await terraform();
-    const example = await parseHcl("terraform.tfvars.example", read("terraform.tfvars.example"));
-    const required = [...cfg.variables].filter(([, v]) => !("default" in v)).map(([n]) => n);
-    expect(Object.keys(example).sort()).toEqual(required.sort());
-    for (const name of required) {
-      const v = cfg.variables.get(name) ?? {};
-      for (const val of blocks(v, "validation"))
-        expect(evaluateCondition(str(val, "condition"), name, example[name]), name).toBe(true);
+    const files = readdirSync(path.join(TERRAFORM_DIR, "environments")).sort();
+    expect(files).toEqual(ENVIRONMENTS.map((e) => `${e}.tfvars`).sort());
+    for (const env of ENVIRONMENTS) {
+      const values = await parseHcl(`${env}.tfvars`, read(`environments/${env}.tfvars`));
+      expect(values.environment, env).toBe(env);
+      expect(typeof values.aws_region, env).toBe("string");
+      for (const [name, value] of Object.entries(values)) {
+        const v = cfg.variables.get(name);
+        expect(v, `${env}.tfvars sets undeclared ${name}`).toBeDefined();
+        for (const val of blocks(v ?? {}, "validation"))
+          expect(evaluateCondition(str(val, "condition"), name, value), `${env}: ${name}`).toBe(
+            true,
+          );
+      }
     }
   });
 
-  it("keeps state, plans, provider caches and real tfvars out of git", () => {
+  it("production keeps the safety catches on; nothing secret is in any environment file", async () => {
+    const prod = await parseHcl("prod.tfvars", read("environments/prod.tfvars"));
+    expect(prod.cognito_deletion_protection).toBe(true);
+    expect(prod.bucket_force_destroy).toBe(false);
+    expect(prod.graphql_introspection).toBeUndefined();
+    for (const env of ENVIRONMENTS)
+      expect(read(`environments/${env}.tfvars`)).not.toMatch(/secret\s*=|password\s*=|AKIA/i);
+  });
+
+  it("keeps state, plans, provider caches, backend.hcl and other tfvars out of git, but not environments/", () => {
     const lines = read(".gitignore").split("\n");
-    for (const pattern of [".terraform/", "*.tfstate", "*.tfstate.*", "*.tfvars", "*.tfplan"])
+    for (const pattern of [
+      ".terraform/",
+      "*.tfstate",
+      "*.tfstate.*",
+      "*.tfvars",
+      "*.tfplan",
+      "backend.hcl",
+      "!environments/*.tfvars",
+    ])
       expect(lines).toContain(pattern);
+    expect(lines.indexOf("!environments/*.tfvars")).toBeGreaterThan(lines.indexOf("*.tfvars"));
     expect(lines).not.toContain(".terraform.lock.hcl");
   });
 });
 
 describe("terraform/README.md", () => {
   const readme = () => read("README.md");
+  const order = (t: string, ...steps: string[]) => {
+    const at = steps.map((s) => t.indexOf(s));
+    expect(
+      at.every((i) => i >= 0),
+      steps.filter((_, i) => at[i]! < 0).join(", "),
+    ).toBe(true);
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+  };
 
-  it("walks through build, init and apply", () => {
+  it("states the prerequisites: Terraform 1.11, the Lambda runtimes, credentials, concurrency", () => {
     const t = readme();
-    expect(t).toContain("npm run build:lambda");
-    expect(t).toContain("terraform init");
-    expect(t).toContain("terraform apply");
-    expect(t.indexOf("npm run build:lambda")).toBeLessThan(t.indexOf("terraform apply"));
+    expect(t).toContain("Terraform 1.11 or later");
+    expect(t).toContain("`nodejs24.x`");
+    expect(t).toContain("`nodejs22.x`");
+    expect(t).toContain("secretsmanager:GetRandomPassword");
+    expect(t).toContain("aws lambda get-account-settings");
   });
 
-  it("bootstraps the first admin with create-admin and the outputs as environment", () => {
-    const t = readme();
-    expect(t).toContain("npm run create-admin -- --email you@example.com");
-    expect(t).toContain("terraform output -raw api_env");
+  it("walks from the state bucket through build, init with the backend and an environment, to apply and a check", () => {
+    order(
+      readme(),
+      "aws s3api create-bucket",
+      "cp backend.hcl.example backend.hcl",
+      "environments/prod.tfvars",
+      "npm run build:lambda",
+      'terraform init -backend-config=backend.hcl -backend-config="key=file-portal/prod.tfstate"',
+      "terraform plan -var-file=environments/prod.tfvars -out tfplan",
+      "terraform apply tfplan",
+      'curl "$(terraform output -raw api_url)/readyz"',
+    );
   });
 
-  it("points the React app at graphql_url, region and the client id", () => {
-    const t = readme();
-    for (const s of ["graphql_url", "region", "user_pool_client_id", "web_env"])
-      expect(t).toContain(s);
+  it("bootstraps the first admin with create-admin and the outputs, then MFA, then the smoke test", () => {
+    order(
+      readme(),
+      "terraform output -raw api_env",
+      "npm run create-admin -- --email you@example.com",
+      "authenticator app",
+      "npm run smoke -- --url",
+    );
+    expect(readme()).toContain("SMOKE_ADMIN_PASSWORD");
   });
 
-  it("covers tear-down (deletion protection, versioned bucket), remote state and idle cost", () => {
+  it("covers environments, the state (locking, what it holds), SES (sandbox, DKIM), alarms and the audit trail", () => {
+    const t = readme();
+    expect(t).toContain("environments/dev.tfvars");
+    expect(t).toContain("-reconfigure");
+    expect(t).toContain("use_lockfile");
+    expect(t).toContain("session_secret_version");
+    expect(t).toMatch(/sandbox/i);
+    expect(t).toContain("ses_dkim_records");
+    expect(t).toContain("alarm_email");
+    expect(t).toContain("access_log_bucket_name");
+  });
+
+  it("covers tear-down (deletion protection, versioned bucket) and idle cost", () => {
     const t = readme();
     expect(t).toContain("terraform destroy");
     expect(t).toContain("cognito_deletion_protection = false");
-    expect(t).toContain("bucket_force_destroy = true");
+    expect(t).toMatch(/bucket_force_destroy\s+= true/);
     expect(t).toMatch(/version/i);
-    expect(t).toContain("use_lockfile");
     expect(t).toMatch(/idle/i);
     expect(t).toContain("https://aws.amazon.com/cognito/pricing/");
     expect(t).toContain("https://aws.amazon.com/lambda/pricing/");
     expect(t).toMatch(/as of writing/i);
+  });
+
+  it("names only outputs and variables that exist", async () => {
+    const cfg = await terraform();
+    const t = readme();
+    for (const m of t.matchAll(/terraform(?: -chdir=terraform)? output (?:-raw )?([a-z_]+)/g))
+      expect(cfg.outputs.has(m[1] as string), `output ${m[1]}`).toBe(true);
+    for (const name of [
+      "lambda_reserved_concurrency",
+      "lambda_runtime",
+      "mail_from",
+      "ses_identity",
+      "alarm_email",
+      "alarm_5xx_rate_percent",
+      "session_secret_version",
+      "access_log_expiration_days",
+      "log_retention_days",
+      "noncurrent_version_expiration_days",
+      "bucket_force_destroy",
+      "cognito_deletion_protection",
+    ]) {
+      expect(t, name).toContain(name);
+      expect(cfg.variables.has(name), name).toBe(true);
+    }
   });
 });

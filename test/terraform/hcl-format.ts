@@ -1,6 +1,7 @@
 /**
- * A stand-in for `terraform fmt -check` (Terraform is not installable here). It checks the
- * layout rules of hclwrite's formatter that matter for review diffs:
+ * A stand-in for `terraform fmt -check` that needs no terraform binary (terraform-cli.test.ts
+ * runs the real one where there is one). It checks the layout rules of hclwrite's formatter
+ * that matter for review diffs:
  * - indentation: two spaces per bracket level, with hclwrite's rule that a line opening
  *   several brackets (`alltrue([`) indents the following lines by one level only;
  * - `=` alignment: in a run of consecutive single-line attributes (a blank line, a comment

@@ -1,15 +1,20 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import {
   COGNITO_KNOWN_ADMIN_COMMANDS,
   RUNTIME_ACTIONS,
   S3_COMMAND_ACTIONS,
+  SES_COMMAND_ACTIONS,
+  SSM_COMMAND_ACTIONS,
   actionsFor,
   deployedSourceFiles,
   requiredActions,
   scanProject,
   scanSource,
 } from "./aws-operations";
-import { REPO_ROOT, blocks, dataSource, stringList, terraform } from "./terraform-config";
+import { PLANNED_ACTIONS } from "./planned";
+import { REPO_ROOT, allBlocks, dataSource, stringList, terraform } from "./terraform-config";
 
 /**
  * The AWS operations the code can send map to exactly the IAM actions granted to the Lambda
@@ -37,12 +42,26 @@ export async function f(s3: S3Client, out: GetObjectCommandOutput) {
 }
 `;
 
+/** Every action the role policy allows, statements of dynamic blocks (the SES grant) included. */
 async function grantedActions(): Promise<string[]> {
   const doc = dataSource(await terraform(), "aws_iam_policy_document.api");
-  return blocks(doc, "statement")
+  return allBlocks(doc, "statement")
     .filter((s) => s.effect === undefined || s.effect === "Allow")
     .flatMap((s) => stringList(s, "actions"));
 }
+
+/**
+ * The planned actions (test/terraform/planned.ts) whose command the deployed code does not send
+ * yet, found with the same scanner, synchronously (it decides which tests are skipped).
+ */
+const notYetSent = (() => {
+  const needed = new Set<string>();
+  for (const file of deployedSourceFiles(REPO_ROOT)) {
+    const { uses } = scanSource(readFileSync(path.join(REPO_ROOT, file), "utf8"), file);
+    for (const a of requiredActions(uses).actions.keys()) needed.add(a);
+  }
+  return new Set(Object.keys(PLANNED_ACTIONS).filter((a) => !needed.has(a)));
+})();
 
 describe("the scanner (on a fixture, so it cannot silently find nothing)", () => {
   it("finds commands: imported, aliased, namespaced, presigned, and from wrappers", () => {
@@ -110,6 +129,24 @@ describe("the command -> IAM action mapping", () => {
     });
   });
 
+  it("maps SSM GetParameters and SES v2 SendEmail, and refuses other SSM/SES commands", () => {
+    expect(actionsFor(use("GetParameters", "@aws-sdk/client-ssm"))).toEqual({
+      ok: true,
+      actions: ["ssm:GetParameters"],
+    });
+    expect(actionsFor(use("SendEmail", "@aws-sdk/client-sesv2"))).toEqual({
+      ok: true,
+      actions: ["ses:SendEmail"],
+    });
+    expect(actionsFor(use("GetParameters"))).toEqual({ ok: true, actions: ["ssm:GetParameters"] });
+    for (const r of [
+      actionsFor(use("PutParameter", "@aws-sdk/client-ssm")),
+      actionsFor(use("SendBulkEmail", "@aws-sdk/client-sesv2")),
+      actionsFor(use("SendEmail", "@aws-sdk/client-ses")),
+    ])
+      expect(r.ok).toBe(false);
+  });
+
   it("maps Cognito X to cognito-idp:X, and public calls to nothing", () => {
     expect(
       actionsFor(use("AdminResetUserPassword", "@aws-sdk/client-cognito-identity-provider")),
@@ -120,6 +157,9 @@ describe("the command -> IAM action mapping", () => {
       "RevokeToken",
       "GetUser",
       "ChangePassword",
+      "AssociateSoftwareToken",
+      "VerifySoftwareToken",
+      "SetUserMFAPreference",
     ])
       expect(actionsFor(use(op, "@aws-sdk/client-cognito-identity-provider"))).toEqual({
         ok: true,
@@ -141,12 +181,14 @@ describe("the command -> IAM action mapping", () => {
     }
   });
 
-  it("covers every S3 and Cognito operation the design lists", async () => {
+  it("covers every S3, Cognito, SSM and SES operation the design lists", async () => {
     const designed = [
       ...Object.keys(S3_COMMAND_ACTIONS).map((op) => use(op, "@aws-sdk/client-s3")),
       ...[...COGNITO_KNOWN_ADMIN_COMMANDS].map((op) =>
         use(op, "@aws-sdk/client-cognito-identity-provider"),
       ),
+      ...Object.keys(SSM_COMMAND_ACTIONS).map((op) => use(op, "@aws-sdk/client-ssm")),
+      ...Object.keys(SES_COMMAND_ACTIONS).map((op) => use(op, "@aws-sdk/client-sesv2")),
     ];
     const { actions, problems } = requiredActions(designed);
     expect(problems).toEqual([]);
@@ -173,13 +215,25 @@ describe("IAM consistency: the code in src/ vs the Lambda role", () => {
     expect(missing).toEqual([]);
   });
 
-  it("every action granted to the Lambda role is needed by a command in src/", async () => {
+  it("every action granted to the Lambda role is needed by a command in src/, the planned ones aside", async () => {
     const scan = await scanProject(REPO_ROOT);
     const needed = requiredActions(scan.uses).actions;
     const unused = (await grantedActions())
       .filter((a) => !RUNTIME_ACTIONS.has(a))
-      .filter((a) => !needed.has(a))
+      .filter((a) => !needed.has(a) && !notYetSent.has(a))
       .map((a) => `${a}: granted in terraform/iam.tf but no command in src/ needs it`);
     expect(unused).toEqual([]);
   });
+
+  // Grants for commands that other issues add (test/terraform/planned.ts): skipped until src/
+  // sends them, then they must be both granted and needed like every other action.
+  for (const [action, why] of Object.entries(PLANNED_ACTIONS))
+    it.skipIf(notYetSent.has(action))(
+      `${action} is needed by a command in src/ (waits for ${why})`,
+      async () => {
+        const needed = requiredActions((await scanProject(REPO_ROOT)).uses).actions;
+        expect(needed.has(action)).toBe(true);
+        expect(await grantedActions()).toContain(action);
+      },
+    );
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  allBlocks,
   blocks,
   dataSource,
+  dynamicBlocks,
   resource,
   resourcesOfType,
   stringList,
@@ -13,6 +15,14 @@ const BUCKET_ARN = "${aws_s3_bucket.files.arn}";
 const OBJECT_RESOURCES = [`${BUCKET_ARN}/customers/*`, `${BUCKET_ARN}/general/*`];
 const POOL_ARN = "${aws_cognito_user_pool.main.arn}";
 const LOG_STREAMS = "${aws_cloudwatch_log_group.lambda.arn}:log-stream:*";
+const SECRET_PARAMETERS = [
+  "${aws_ssm_parameter.session_secret.arn}",
+  "${aws_ssm_parameter.cognito_client_secret.arn}",
+];
+/** Where the server access logs go (the only writer is S3's logging service). */
+const ACCESS_LOG_OBJECTS = "${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*";
+/** X-Ray has no resource-level permissions for the actions active tracing needs. */
+const XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 
 /** The IAM actions the design says the API needs, and nothing else. */
 const EXPECTED_ACTIONS = [
@@ -34,14 +44,18 @@ const EXPECTED_ACTIONS = [
   "cognito-idp:ListUsers",
   "cognito-idp:ListUsersInGroup",
   "cognito-idp:DescribeUserPool",
+  "ssm:GetParameters",
+  "ses:SendEmail",
   "logs:CreateLogStream",
   "logs:PutLogEvents",
+  ...XRAY_ACTIONS,
 ];
 
 const isAllow = (s: HclObject) => s.effect === undefined || s.effect === "Allow";
 
+/** Every statement of the role policy, those of dynamic blocks included. */
 async function lambdaStatements(): Promise<HclObject[]> {
-  return blocks(dataSource(await terraform(), "aws_iam_policy_document.api"), "statement");
+  return allBlocks(dataSource(await terraform(), "aws_iam_policy_document.api"), "statement");
 }
 
 describe("Lambda execution role", () => {
@@ -124,6 +138,49 @@ describe("Lambda execution role", () => {
     expect(stringList(s, "resources")).toEqual([POOL_ARN]);
   });
 
+  it("reads exactly the two secret parameters, with ssm:GetParameters only", async () => {
+    const ssm = (await lambdaStatements())
+      .filter(isAllow)
+      .filter((s) => stringList(s, "actions").some((a) => a.startsWith("ssm:")));
+    expect(ssm).toHaveLength(1);
+    const s = ssm[0] ?? {};
+    expect(stringList(s, "actions")).toEqual(["ssm:GetParameters"]);
+    expect([...stringList(s, "resources")].sort()).toEqual([...SECRET_PARAMETERS].sort());
+    // No kms:Decrypt: the parameters use the AWS managed key, usable through SSM by whoever may read them.
+    expect(
+      (await lambdaStatements())
+        .flatMap((x) => stringList(x, "actions"))
+        .some((a) => a.startsWith("kms:")),
+    ).toBe(false);
+  });
+
+  it("sends email only from the SES sender identity, and only when there is one", async () => {
+    const doc = dataSource(await terraform(), "aws_iam_policy_document.api");
+    expect(
+      blocks(doc, "statement").some((s) => stringList(s, "actions").includes("ses:SendEmail")),
+    ).toBe(false);
+    const dynamic = dynamicBlocks(doc, "statement");
+    expect(dynamic).toHaveLength(1);
+    expect(dynamic[0]?.forEach).toBe("${aws_sesv2_email_identity.sender}");
+    expect(dynamic[0]?.content).toEqual({
+      sid: "SendEmail",
+      effect: "Allow",
+      actions: ["ses:SendEmail"],
+      resources: ["${statement.value.arn}"],
+    });
+    const identity = resource(await terraform(), "aws_sesv2_email_identity.sender");
+    expect(identity.count).toBe("${local.mail_enabled ? 1 : 0}");
+  });
+
+  it("sends trace segments for active tracing (X-Ray's two write actions, on * as X-Ray requires)", async () => {
+    const xray = (await lambdaStatements())
+      .filter(isAllow)
+      .filter((s) => stringList(s, "actions").some((a) => a.startsWith("xray:")));
+    expect(xray).toHaveLength(1);
+    expect([...stringList(xray[0] ?? {}, "actions")].sort()).toEqual(XRAY_ACTIONS);
+    expect(stringList(xray[0] ?? {}, "resources")).toEqual(["*"]);
+  });
+
   it("writes only to its own log group's streams (no logs:CreateLogGroup)", async () => {
     const logs = (await lambdaStatements())
       .filter(isAllow)
@@ -159,7 +216,7 @@ describe("every IAM policy document", () => {
     const cfg = await terraform();
     for (const [address, doc] of cfg.data) {
       if (!address.startsWith("aws_iam_policy_document.")) continue;
-      for (const s of blocks(doc, "statement").filter(isAllow)) {
+      for (const s of allBlocks(doc, "statement").filter(isAllow)) {
         const actions = stringList(s, "actions");
         expect(actions.length, address).toBeGreaterThan(0);
         for (const a of actions) {
@@ -170,15 +227,21 @@ describe("every IAM policy document", () => {
     }
   });
 
-  it("allows no wildcard resource except the key prefixes and the function's log streams", async () => {
+  it("allows no wildcard resource except the key prefixes, log streams, access-log objects and X-Ray", async () => {
     const cfg = await terraform();
-    const allowedWildcards = new Set([...OBJECT_RESOURCES, LOG_STREAMS]);
+    const allowedWildcards = new Set([...OBJECT_RESOURCES, LOG_STREAMS, ACCESS_LOG_OBJECTS]);
     for (const [address, doc] of cfg.data) {
       if (!address.startsWith("aws_iam_policy_document.")) continue;
-      for (const s of blocks(doc, "statement").filter(isAllow)) {
+      for (const s of allBlocks(doc, "statement").filter(isAllow)) {
         if (s.resources === undefined) continue; // trust policies name no resources
         for (const r of stringList(s, "resources")) {
-          expect(r, address).not.toBe("*");
+          if (r === "*") {
+            // Only X-Ray's write actions, which have no resource-level permissions.
+            expect([...stringList(s, "actions")].sort(), `${address}: * resource`).toEqual(
+              XRAY_ACTIONS,
+            );
+            continue;
+          }
           if (r.includes("*")) expect(allowedWildcards.has(r), `${address}: ${r}`).toBe(true);
         }
       }

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 /**
- * Loads terraform/*.tf as data (Terraform itself is not available here) with @cdktf/hcl2json,
+ * Loads terraform/*.tf as data (no terraform binary needed) with @cdktf/hcl2json,
  * which turns HCL into Terraform's JSON syntax: every block becomes an array of objects,
  * literal values stay literal, and any expression becomes a "${...}" string
  * (`aws_s3_bucket.files.arn` -> "${aws_s3_bucket.files.arn}").
@@ -209,4 +209,23 @@ export function allStrings(v: HclValue | undefined): string[] {
   if (Array.isArray(v)) return v.flatMap(allStrings);
   if (isObject(v)) return Object.values(v).flatMap(allStrings);
   return [];
+}
+
+/** The `dynamic "<key>"` blocks of `obj`: each one's for_each expression and content. */
+export function dynamicBlocks(
+  obj: HclObject,
+  key: string,
+): { forEach: string; content: HclObject }[] {
+  const dyn = obj.dynamic;
+  if (dyn === undefined) return [];
+  if (!isObject(dyn)) throw new Error(`dynamic: unexpected shape ${JSON.stringify(dyn)}`);
+  return blocks(dyn, key).map((d) => ({
+    forEach: str(d, "for_each"),
+    content: block(d, "content"),
+  }));
+}
+
+/** Static `key` blocks plus the contents of `dynamic "key"` blocks: for "every X" checks. */
+export function allBlocks(obj: HclObject, key: string): HclObject[] {
+  return [...blocks(obj, key), ...dynamicBlocks(obj, key).map((d) => d.content)];
 }

@@ -26,13 +26,13 @@ const CASES: Record<string, { ok: unknown[]; bad: unknown[] }> = {
   },
   allowed_origins: {
     ok: [
+      [],
       ["https://portal.example.com"],
       ["https://portal.example.com:8443", "http://localhost:5173"],
       ["http://127.0.0.1:3000"],
       ["http://localhost"],
     ],
     bad: [
-      [],
       ["https://portal.example.com/"],
       ["https://portal.example.com/app"],
       ["http://portal.example.com"],
@@ -42,6 +42,15 @@ const CASES: Record<string, { ok: unknown[]; bad: unknown[] }> = {
       ["portal.example.com"],
       ["https://portal.example.com", "https://portal.example.com"],
       ["https://portal.example.com", "http://evil.localhost.example.com"],
+    ],
+  },
+  app_url: {
+    ok: [null, "https://portal.example.com", "https://files.acme.example:8443"],
+    bad: [
+      "http://portal.example.com",
+      "https://portal.example.com/",
+      "https://Portal.example.com",
+      "",
     ],
   },
   bucket_name: {
@@ -59,7 +68,10 @@ const CASES: Record<string, { ok: unknown[]; bad: unknown[] }> = {
     ok: ["dist/lambda/lambda.zip", "/abs/path/api.zip"],
     bad: ["dist/lambda", "lambda.js"],
   },
-  lambda_runtime: { ok: ["nodejs20.x", "nodejs22.x"], bad: ["nodejs18.x", "python3.12", ""] },
+  lambda_runtime: {
+    ok: ["nodejs24.x", "nodejs22.x"],
+    bad: ["nodejs20.x", "nodejs18.x", "nodejs24", "python3.12", ""],
+  },
   lambda_memory_mb: { ok: [128, 512, 10240], bad: [127, 10241, 512.5] },
   lambda_timeout_seconds: { ok: [3, 15, 30], bad: [2, 31, 900] },
   lambda_reserved_concurrency: { ok: [null, 1, 50], bad: [0, -1, 2.5] },
@@ -70,6 +82,16 @@ const CASES: Record<string, { ok: unknown[]; bad: unknown[] }> = {
   download_url_ttl_seconds: { ok: [10, 300, 3600], bad: [9, 3601] },
   api_throttling_burst_limit: { ok: [1, 100, 5000], bad: [0, 5001, 1.5] },
   api_throttling_rate_limit: { ok: [0.5, 50, 10000], bad: [0, -1, 10001] },
+  mail_from: {
+    ok: [null, "portal@example.com", "no-reply+files@mail.acme.example"],
+    bad: ["", "Portal <portal@example.com>", "portal@", "portal@Example.com", "portal@localhost"],
+  },
+  ses_identity: { ok: ["address", "domain"], bad: ["email", "Domain", ""] },
+  invitation_ttl_hours: { ok: [1, 72, 720], bad: [0, 721, 1.5] },
+  session_secret_version: { ok: [1, 2, 100], bad: [0, -1, 1.5] },
+  alarm_email: { ok: ["", "ops@example.com"], bad: ["ops", "ops@example", "a b@example.com"] },
+  alarm_5xx_rate_percent: { ok: [0.5, 5, 100], bad: [0, -1, 101] },
+  access_log_expiration_days: { ok: [1, 365, 3650], bad: [0, 3651, 1.5] },
 };
 
 describe("variables", () => {
@@ -82,10 +104,10 @@ describe("variables", () => {
     }
   });
 
-  it("only aws_region and allowed_origins must be given", async () => {
+  it("only aws_region must be given", async () => {
     const cfg = await terraform();
     const required = [...cfg.variables].filter(([, v]) => !("default" in v)).map(([n]) => n);
-    expect(required.sort()).toEqual(["allowed_origins", "aws_region"]);
+    expect(required).toEqual(["aws_region"]);
   });
 
   it("every declared variable is used, and every used variable is declared", async () => {
@@ -111,7 +133,6 @@ describe("variables", () => {
       "bucket_force_destroy",
       "cognito_deletion_protection",
       "graphql_introspection",
-      "graphql_playground",
       "tags",
     ]);
     for (const name of Object.keys(CASES)) expect(cfg.variables.has(name), name).toBe(true);
@@ -152,12 +173,20 @@ describe("variables", () => {
       noncurrent_version_expiration_days: 30,
       cognito_deletion_protection: true,
       temporary_password_validity_days: 7,
-      access_token_validity_minutes: 15,
-      id_token_validity_minutes: 15,
+      access_token_validity_minutes: 60,
+      id_token_validity_minutes: 60,
+      refresh_token_validity_days: 30,
+      allowed_origins: [],
+      app_url: null,
+      mail_from: null,
+      ses_identity: "address",
+      invitation_ttl_hours: 72,
+      session_secret_version: 1,
+      alarm_email: "",
       lambda_zip_path: "dist/lambda/lambda.zip",
-      lambda_runtime: "nodejs20.x",
+      lambda_runtime: "nodejs24.x",
+      lambda_reserved_concurrency: 20,
       log_retention_days: 30,
-      graphql_playground: false,
       graphql_introspection: false,
     };
     for (const [name, value] of Object.entries(defaults))

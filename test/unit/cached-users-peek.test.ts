@@ -15,9 +15,9 @@ describe("CachedUsers.peek: the record without waiting, only while fresh and set
     release(user);
     await pending;
     expect(cache.peek("alice")).toBe(user);
-    now += 59_999;
+    now += 60_000;
     expect(cache.peek("alice")).toBe(user);
-    now += 1;
+    now += 1; // lru-cache: stale once older than the TTL
     expect(cache.peek("alice")).toBeUndefined();
   });
 

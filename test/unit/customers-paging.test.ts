@@ -99,6 +99,7 @@ function setup(members: UserType[]) {
     testCursors,
     new Revocations(users, cache, true),
     noInvitations,
+    async () => false,
   );
   return { fake, service };
 }

@@ -173,6 +173,7 @@ function setup() {
     testCursors,
     new Revocations(users, cache, true),
     noInvitations,
+    async () => false,
   );
   const lines: Record<string, unknown>[] = [];
   const raw: string[] = [];

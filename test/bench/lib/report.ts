@@ -49,6 +49,7 @@ export const SECTION_TITLES: Record<number, string> = {
   5: "Throughput",
   6: "Cold start",
   7: "Soak",
+  8: "Identity: sign-in timing, validation cost",
 };
 
 function fmtValue(r: Row): string {

@@ -16,6 +16,8 @@ import type { UserRecord } from "../../../src/aws/cognito-users.js";
 import type { ListedObject } from "../../../src/aws/s3-store.js";
 import { buildKey } from "../../../src/files/keys.js";
 import type { Context } from "../../../src/graphql/context.js";
+import { respond } from "../../../src/http/routes.js";
+import type { RouterOptions } from "../../../src/http/routes.js";
 import { createHttpHandler } from "../../../src/http/server.js";
 import type { Logger } from "../../../src/log.js";
 import { toShield } from "../../../src/permissions/algebra.js";
@@ -205,14 +207,15 @@ export async function buildRig(
       return res.body.singleResult as GqlReply;
     },
     async serve(t) {
-      const handler: RequestListener = createHttpHandler({
+      const routes: RouterOptions = {
         apollo: t.apollo,
         context: (req) => t.context(req),
         corsOrigins: BENCH_SETTINGS.corsOrigins,
         bodyLimitBytes: BENCH_SETTINGS.bodyLimitBytes,
         log,
-        ready: async () => ({ ok: true, checks: {} }),
-      });
+        readiness: { check: async () => ({ ok: true, checks: {} }) },
+      };
+      const handler: RequestListener = createHttpHandler((req) => respond(routes, req));
       const server = createServer(handler);
       server.keepAliveTimeout = 65_000;
       servers.push(server);

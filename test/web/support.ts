@@ -1,0 +1,266 @@
+import AxeBuilder from "@axe-core/playwright";
+import { PutBucketCorsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Browser, BrowserContext, Page, Request } from "playwright-core";
+import { expect } from "vitest";
+import type { AppSettings } from "../../src/app.js";
+import { buildKey } from "../../src/files/keys.js";
+import type { LocalStack } from "../../src/local/stack.js";
+import { startTestApp } from "../helpers/app.js";
+import type { TestApp } from "../helpers/app.js";
+import { TEST_CORS_ORIGIN, startTestStack } from "../helpers/stack.js";
+import { launchChromium } from "../e2e/chromium.js";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+/**
+ * The web app built by Vite with its own config (src/web/vite.config.mts, budget check
+ * included) into a temporary folder named after a hash of its inputs: test files running at once
+ * build it once between them, and a changed source builds anew.
+ */
+export async function buildWebApp(): Promise<string> {
+  const inputs = [
+    ...(await filesUnder(path.join(ROOT, "src", "web"))),
+    ...(await filesUnder(path.join(ROOT, "src", "client"))),
+  ];
+  const hash = createHash("sha256");
+  for (const f of inputs) hash.update(f).update(await readFile(f));
+  const out = path.join(os.tmpdir(), `portal-web-${hash.digest("hex").slice(0, 16)}`);
+  const ready = await stat(path.join(out, "index.html")).then(
+    () => true,
+    () => false,
+  );
+  if (ready) return out;
+  const tmp = `${out}.${process.pid}.tmp`;
+  const { build } = await import("vite");
+  // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({
+      configFile: path.join(ROOT, "src", "web", "vite.config.mts"),
+      mode: "production",
+      logLevel: "silent",
+      build: { outDir: tmp, emptyOutDir: true },
+    });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  await mkdir(path.dirname(out), { recursive: true });
+  try {
+    await rename(tmp, out);
+  } catch {
+    // Another test file finished the same build first.
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return out;
+}
+
+export interface WebStack {
+  readonly stack: LocalStack;
+  /** The API with the web app, at its own origin. */
+  readonly t: TestApp;
+  readonly origin: string;
+  /** Another API instance on the same stack (its own settings), also allowed by the bucket. */
+  another(settings: Partial<AppSettings>): Promise<TestApp>;
+  stop(): Promise<void>;
+}
+
+/** The local stack, the API serving the freshly built web app, and the bucket's CORS for it. */
+export async function startWebStack(settings: Partial<AppSettings> = {}): Promise<WebStack> {
+  const webDir = await buildWebApp();
+  const stack = await startTestStack();
+  const apps: TestApp[] = [];
+  const origins = [TEST_CORS_ORIGIN];
+  const allow = async (app: TestApp) => {
+    apps.push(app);
+    origins.push(new URL(app.url).origin);
+    // The app's origin is known once it listens: the bucket's CORS rule is set then, as
+    // `npm start` does for its own port.
+    await app.app.clients.s3.send(
+      new PutBucketCorsCommand({
+        Bucket: stack.s3.bucket,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedOrigins: origins,
+              AllowedMethods: ["GET", "PUT", "HEAD"],
+              AllowedHeaders: ["*"],
+              ExposeHeaders: ["ETag"],
+              MaxAgeSeconds: 3000,
+            },
+          ],
+        },
+      }),
+    );
+    return app;
+  };
+  const t = await allow(await startTestApp({ stack, settings: { ...settings, webDir } }));
+  return {
+    stack,
+    t,
+    origin: new URL(t.url).origin,
+    another: async (extra) =>
+      allow(await startTestApp({ stack, settings: { ...settings, ...extra, webDir } })),
+    async stop() {
+      for (const a of apps) await a.stop();
+      await stack.stop();
+    },
+  };
+}
+
+export function launch(executablePath: string): Promise<Browser> {
+  return launchChromium(executablePath);
+}
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+/** A fresh context (no storage shared with other actors); page errors and console errors kept. */
+export async function newActor(
+  browser: Browser,
+  options: Parameters<Browser["newContext"]>[0] = {},
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({
+    viewport: DESKTOP,
+    acceptDownloads: true,
+    ...options,
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
+  });
+  return { context, page, problems };
+}
+
+/** Signs in through the form; resolves once the signed-in header shows. */
+export async function signInUi(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("viewer").waitFor({ timeout: 15_000 });
+}
+
+/** WCAG 2.1 A and AA, and axe's best practices. */
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+
+/** axe-core over the page as it is: no serious or critical violation. */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  // Legacy mode runs axe in the page itself: the app has no frames, and the default mode opens
+  // a second page on every analysis to merge frame results (several seconds each here).
+  // Violations only: collecting every passing node as well costs time for nothing.
+  const result = await new AxeBuilder({ page })
+    .setLegacyMode(true)
+    .withTags(AXE_TAGS)
+    .options({ resultTypes: ["violations"] })
+    .analyze();
+  const bad = result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+    );
+  expect(bad, `${what}: axe violations`).toEqual([]);
+}
+
+const IMG = path.join(ROOT, "docs", "img");
+
+/** docs/img/web-{name}-desktop.png and -phone.png, for the README (the viewport, or the whole page). */
+export async function screenshots(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
+  await mkdir(IMG, { recursive: true });
+  const before = page.viewportSize() ?? DESKTOP;
+  for (const [label, size] of [
+    ["desktop", DESKTOP],
+    ["phone", PHONE],
+  ] as const) {
+    await page.setViewportSize(size);
+    await page.evaluate("document.fonts.ready.then(() => undefined)");
+    await page.screenshot({
+      path: path.join(IMG, `web-${name}-${label}.png`),
+      fullPage: options.fullPage ?? false,
+      // Secrets shown once (temporary passwords, authenticator keys) stay out of the docs.
+      mask: [page.getByTestId("totp-secret"), page.getByTestId("one-time-secret")],
+      animations: "disabled",
+    });
+  }
+  await page.setViewportSize(before);
+}
+
+/** The GraphQL operations a page sends (operationName, in order), and how many at once at most. */
+export function watchGraphql(page: Page): {
+  readonly names: string[];
+  readonly maxInFlight: () => number;
+  reset(): void;
+} {
+  const names: string[] = [];
+  const open = new Set<Request>();
+  let max = 0;
+  const isGql = (r: Request) => new URL(r.url()).pathname === "/graphql" && r.method() === "POST";
+  page.on("request", (r) => {
+    if (!isGql(r)) return;
+    const body = r.postDataJSON() as { operationName?: string } | null;
+    names.push(body?.operationName ?? "?");
+    open.add(r);
+    max = Math.max(max, open.size);
+  });
+  const done = (r: Request) => open.delete(r);
+  page.on("requestfinished", done);
+  page.on("requestfailed", done);
+  return {
+    names,
+    maxInFlight: () => max,
+    reset() {
+      names.length = 0;
+      max = open.size;
+    },
+  };
+}
+
+/**
+ * Puts `count` files straight into S3 with the SDK under keys the API builds (src/files/keys.ts),
+ * the way a long-running folder fills up, without the UI.
+ */
+export async function seedFiles(
+  t: TestApp,
+  scope: "CUSTOMER" | "GENERAL",
+  customerId: string | null,
+  count: number,
+  name: (i: number) => string,
+): Promise<void> {
+  const s3 = t.app.clients.s3;
+  const bucket = t.stack.s3.bucket;
+  const start = Date.now() - count * 1000;
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: buildKey(scope, customerId, name(i), start + i * 1000),
+          Body: `file ${i}\n`,
+          ContentType: "text/plain",
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+export const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
