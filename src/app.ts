@@ -53,9 +53,9 @@ import type { HttpRequest, HttpResponse, RouterOptions } from "./http/routes.js"
 import { createHttpHandler } from "./http/server.js";
 import { loadWebAssets, s3Origins } from "./http/web-assets.js";
 import type { Logger } from "./log.js";
+import type { RuleMap } from "./permissions/algebra.js";
 import { applyPermissions } from "./permissions/compile.js";
-import type { RuleTree } from "./permissions/compile.js";
-import { permissions } from "./permissions/index.js";
+import { permissionOptions, permissions } from "./permissions/index.js";
 
 /** The settings of Config the app uses (tests build it directly). */
 export type AppSettings = Pick<
@@ -91,7 +91,7 @@ export interface ApiServices {
  */
 export async function buildExecutableSchema(
   services: ApiServices,
-  rules: RuleTree | null,
+  rules: RuleMap | null,
 ): Promise<GraphQLSchema> {
   const schema = await buildAppSchema(
     instanceContainer([
@@ -104,7 +104,7 @@ export async function buildExecutableSchema(
       new MultipartResolver(services.multipart),
     ]),
   );
-  if (rules) applyPermissions(schema, rules);
+  if (rules) applyPermissions(schema, rules, permissionOptions);
   return schema;
 }
 

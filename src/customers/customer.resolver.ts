@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { ViewerType } from "../auth/auth.types.js";
 import type { Viewer } from "../auth/viewer.js";
 import type { Context } from "../graphql/context.js";
+import { ownCustomerId } from "../permissions/policy.js";
 import { toCustomer } from "./customer.service.js";
 import type { CustomerPage, CustomerService } from "./customer.service.js";
 import {
@@ -30,17 +31,8 @@ export class CustomerResolver {
     nullable: true,
     description: "Null when it does not exist or the viewer may not see it",
   })
-  async customer(
-    @Arg("id", () => ID) id: string,
-    @Ctx() ctx: Context,
-  ): Promise<CustomerRecord | null> {
-    const viewer = ctx.viewer;
-    // Admins manage customers: they see the current record, not one cached for sign-ins.
-    if (viewer?.role === "ADMIN") return this.service.read(id);
-    // A customer asking for anyone else gets exactly what a missing id gets.
-    if (viewer?.role !== "CUSTOMER" || viewer.customerId === null || id !== viewer.customerId)
-      return null;
-    return this.service.get(id);
+  customer(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<CustomerRecord | null> {
+    return this.service.lookup(ctx.viewer, id);
   }
 
   @Mutation(() => CreateCustomerPayload)
@@ -82,6 +74,6 @@ export class ViewerCustomerResolver {
   })
   customer(@Root() viewer: Viewer): CustomerRecord | null {
     // The record was read when the request was authenticated: no further Cognito call.
-    return viewer.role === "CUSTOMER" ? toCustomer(viewer.user) : null;
+    return ownCustomerId(viewer) !== null ? toCustomer(viewer.user) : null;
   }
 }

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import { CUSTOMERS_GROUP, generatePassword } from "../auth/admins.js";
 import type { Revocations } from "../auth/sessions.js";
+import type { Viewer } from "../auth/viewer.js";
 import type { Context } from "../graphql/context.js";
 import { perRequest } from "../graphql/context.js";
 import { normaliseEmail } from "../auth/email.js";
@@ -12,6 +13,7 @@ import { pageSize } from "../common/page.js";
 import type { Cursors } from "../common/page.js";
 import { AppError, BadUserInputError, ConflictError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { canManageCustomers, canSeeCustomer } from "../permissions/policy.js";
 import { generateCustomerId, isCustomerId } from "./customer-id.js";
 import { CustomerStatus } from "./customer.types.js";
 import type { CustomerRecord } from "./customer.types.js";
@@ -197,6 +199,16 @@ export class CustomerService {
     if (u) this.cache.remember(u);
     else this.cache.invalidate(id);
     return isCustomerRecord(u, id) ? toCustomer(u) : null;
+  }
+
+  /**
+   * The customer `id` names, as `viewer` may see it: those who manage customers get the record as
+   * Cognito has it now (`read`); a customer gets themself through the cache (`get`). Anyone
+   * else's id answers null, like a missing one (the permission layer refuses those first).
+   */
+  lookup(viewer: Viewer | null, id: string): Promise<CustomerRecord | null> {
+    if (!canSeeCustomer(viewer, id)) return Promise.resolve(null);
+    return canManageCustomers(viewer) ? this.read(id) : this.get(id);
   }
 
   /** Per request, customers by id: one cached lookup per distinct id, however many files name it. */

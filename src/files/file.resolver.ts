@@ -1,9 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { Viewer } from "../auth/viewer.js";
 import type { CustomerService } from "../customers/customer.service.js";
 import { Customer } from "../customers/customer.types.js";
 import type { CustomerRecord } from "../customers/customer.types.js";
-import { UnauthenticatedError } from "../errors.js";
 import type { Context } from "../graphql/context.js";
 import type { FilePage, FileService, Ticket } from "./file.service.js";
 import {
@@ -14,11 +12,6 @@ import {
   UploadTicket,
 } from "./file.types.js";
 import type { FileRecord } from "./file.types.js";
-
-function viewerOf(ctx: Context): Viewer {
-  if (!ctx.viewer) throw new UnauthenticatedError();
-  return ctx.viewer;
-}
 
 @Resolver(() => FileType)
 export class FileResolver {
@@ -38,7 +31,7 @@ export class FileResolver {
     @Arg("customerId", () => ID, { nullable: true }) customerId: string | null,
     @Ctx() ctx: Context,
   ): Promise<FilePage> {
-    return this.service.list(viewerOf(ctx), { first, after, scope, customerId });
+    return this.service.list(ctx.viewer, { first, after, scope, customerId });
   }
 
   @Query(() => FileType, {
@@ -46,7 +39,7 @@ export class FileResolver {
     description: "Null when it does not exist or the viewer may not see it",
   })
   file(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<FileRecord | null> {
-    return this.service.get(ctx, viewerOf(ctx), id);
+    return this.service.get(ctx, ctx.viewer, id);
   }
 
   @Mutation(() => UploadTicket, {
@@ -56,12 +49,12 @@ export class FileResolver {
     @Arg("input", () => RequestUploadInput) input: RequestUploadInput,
     @Ctx() ctx: Context,
   ): Promise<Ticket> {
-    return this.service.requestUpload(viewerOf(ctx), input, ctx.log);
+    return this.service.requestUpload(ctx.viewer, input, ctx.log);
   }
 
   @Mutation(() => ID, { description: "Returns the deleted file's id" })
   deleteFile(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<string> {
-    return this.service.delete(viewerOf(ctx), id, ctx.log);
+    return this.service.delete(ctx.viewer, id, ctx.log);
   }
 
   @FieldResolver(() => String, {
@@ -107,7 +100,8 @@ export class CustomerFilesResolver {
     @Root() customer: CustomerRecord,
     @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Context,
   ): Promise<FilePage> {
-    return this.service.listCustomer(customer.id, first, after);
+    return this.service.list(ctx.viewer, { first, after, customerId: customer.id });
   }
 }

@@ -10,12 +10,22 @@ import { perRequest } from "../graphql/context.js";
 import type { Logger } from "../log.js";
 import { limitConcurrency } from "../common/limit.js";
 import {
+  canDeleteFrom,
+  canReadFolder,
+  canWriteFolder,
+  customerFolder,
+  hasRole,
+  ownCustomerId,
+  readableFolders,
+  uploadFolder,
+} from "../permissions/policy.js";
+import { folderOf, prefixOf } from "./folders.js";
+import {
   CUSTOMERS_ROOT,
   GENERAL_ROOT,
   buildKey,
   cleanFileName,
   contentDisposition,
-  customerPrefix,
   parseKey,
 } from "./keys.js";
 import type { FileIds, ParsedKey } from "./keys.js";
@@ -92,20 +102,6 @@ const SHA256_B64_RE = /^[A-Za-z0-9+/]{43}=$/;
 const HEAD_CONCURRENCY = 16;
 const HEAD_LOADER = Symbol("head-loader");
 
-/** May this viewer read the object at this key? Admins: any; customers: own folder and general. */
-export function canRead(viewer: Viewer, parsed: ParsedKey): boolean {
-  if (viewer.role === "ADMIN") return true;
-  if (viewer.role !== "CUSTOMER" || !viewer.customerId) return false;
-  return parsed.scope === "GENERAL" || parsed.customerId === viewer.customerId;
-}
-
-/** May this viewer write into the folder of this key? Admins: any; customers: their own folder. */
-export function canWrite(viewer: Viewer, parsed: ParsedKey): boolean {
-  if (viewer.role === "ADMIN") return true;
-  if (viewer.role !== "CUSTOMER" || !viewer.customerId) return false;
-  return parsed.scope === "CUSTOMER" && parsed.customerId === viewer.customerId;
-}
-
 function decodeMeta(v: string | undefined): string | null {
   if (v === undefined) return null;
   try {
@@ -149,36 +145,25 @@ export class FileService {
    * and in a fixed order, so a bad request costs no Cognito call.
    */
   async resolveUploadTarget(
-    viewer: Viewer,
+    viewer: Viewer | null,
     input: UploadRequest,
     limits: UploadLimits,
   ): Promise<UploadTarget> {
     const scope = input.scope ?? FileScope.CUSTOMER;
-    let customerId: string | null;
-    if (viewer.role === "CUSTOMER") {
-      if (scope === FileScope.GENERAL)
-        throw new ForbiddenError("Customers upload into their own folder only");
-      if (input.customerId != null && input.customerId !== viewer.customerId)
-        throw new ForbiddenError("Customers upload into their own folder only");
-      customerId = viewer.customerId;
-    } else if (viewer.role === "ADMIN") {
-      if (scope === FileScope.GENERAL) {
-        if (input.customerId != null)
-          throw new BadUserInputError("'customerId' goes with scope CUSTOMER only", "customerId");
-        customerId = null;
-      } else {
-        if (input.customerId == null)
-          throw new BadUserInputError(
-            "Say which customer's folder receives the file: 'customerId'",
-            "customerId",
-          );
-        if (!isCustomerId(input.customerId))
-          throw new BadUserInputError("'customerId' is not a customer id", "customerId");
-        customerId = input.customerId;
-      }
-    } else {
-      throw new ForbiddenError();
-    }
+    // The permission layer has let this request through for this very folder (rule canUploadTo);
+    // asked again here so no upload is ever signed for a folder the policy refuses.
+    const folder = uploadFolder(viewer, { scope, customerId: input.customerId });
+    if (folder ? !canWriteFolder(viewer, folder) : !hasRole(viewer))
+      throw new ForbiddenError("Customers upload into their own folder only");
+    if (scope === FileScope.GENERAL && input.customerId != null)
+      throw new BadUserInputError("'customerId' goes with scope CUSTOMER only", "customerId");
+    if (!folder)
+      throw new BadUserInputError(
+        "Say which customer's folder receives the file: 'customerId'",
+        "customerId",
+      );
+    if (folder.scope === "CUSTOMER" && !isCustomerId(folder.customerId))
+      throw new BadUserInputError("'customerId' is not a customer id", "customerId");
     const name = cleanFileName(input.filename);
     const contentType = input.contentType.trim();
     if (contentType.length > 255 || !MIME_RE.test(contentType))
@@ -198,13 +183,19 @@ export class FileService {
       );
     if (checksum !== undefined && limits.refuseChecksum)
       throw new BadUserInputError(limits.refuseChecksum, "checksumSha256");
-    // Checked after the input so a bad request costs no Cognito call.
-    if (customerId !== null && viewer.role === "ADMIN" && !(await this.customerExists(customerId)))
+    const customerId = folder.scope === "CUSTOMER" ? folder.customerId : null;
+    // Checked after the input so a bad request costs no Cognito call. The viewer's own folder
+    // exists: their record was read for this request.
+    if (
+      customerId !== null &&
+      customerId !== ownCustomerId(viewer) &&
+      !(await this.customerExists(customerId))
+    )
       throw new NotFoundError(`No customer '${customerId}'`);
 
     return {
-      key: buildKey(scope === FileScope.GENERAL ? "GENERAL" : "CUSTOMER", customerId, name),
-      scope,
+      key: buildKey(folder.scope, customerId, name),
+      scope: folder.scope === "GENERAL" ? FileScope.GENERAL : FileScope.CUSTOMER,
       customerId,
       name,
       contentType,
@@ -212,12 +203,12 @@ export class FileService {
       ...(checksum ? { checksumSha256: checksum } : {}),
       metadata: {
         "original-name": encodeURIComponent(name),
-        "uploaded-by": encodeURIComponent(viewer.email ?? viewer.username),
+        "uploaded-by": encodeURIComponent(viewer?.email ?? viewer?.username ?? ""),
       },
     };
   }
 
-  async requestUpload(viewer: Viewer, input: UploadRequest, log: Logger): Promise<Ticket> {
+  async requestUpload(viewer: Viewer | null, input: UploadRequest, log: Logger): Promise<Ticket> {
     const target = await this.resolveUploadTarget(viewer, input, {
       maxBytes: this.settings.uploadMaxBytes,
       tooLarge: (max) =>
@@ -254,36 +245,42 @@ export class FileService {
     };
   }
 
-  /** The folders a `files` query reads, per role and arguments. */
-  foldersFor(
-    viewer: Viewer,
+  /**
+   * The folders a `files` query reads: the one `customerId` names, else those the policy lets the
+   * viewer read (`readableFolders`), narrowed to `scope`.
+   */
+  foldersToList(
+    viewer: Viewer | null,
     scope: FileScope | null | undefined,
     customerId: string | null | undefined,
   ): { prefixes: string[]; order: MergeOrder } {
-    if (scope === FileScope.GENERAL && customerId != null)
-      throw new BadUserInputError("'customerId' goes with scope CUSTOMER only", "customerId");
-    if (viewer.role === "CUSTOMER" && viewer.customerId) {
-      if (customerId != null && customerId !== viewer.customerId)
-        throw new ForbiddenError("Customers see their own files and general files only");
-      const own = customerPrefix(viewer.customerId);
-      if (scope === FileScope.GENERAL) return { prefixes: [GENERAL_ROOT], order: "time" };
-      if (scope === FileScope.CUSTOMER || customerId != null)
-        return { prefixes: [own], order: "time" };
-      return { prefixes: [own, GENERAL_ROOT], order: "time" };
-    }
-    if (viewer.role !== "ADMIN") throw new ForbiddenError();
     if (customerId != null) {
+      const folder = customerFolder(customerId);
+      // The permission layer checked this folder (rule canListFolder); a listing never reads a
+      // folder the policy refuses, whatever calls it.
+      if (!canReadFolder(viewer, folder))
+        throw new ForbiddenError("Customers see their own files and general files only");
+      if (scope === FileScope.GENERAL)
+        throw new BadUserInputError("'customerId' goes with scope CUSTOMER only", "customerId");
       if (!isCustomerId(customerId))
         throw new BadUserInputError("'customerId' is not a customer id", "customerId");
-      return { prefixes: [customerPrefix(customerId)], order: "time" };
+      return { prefixes: [prefixOf(folder)], order: "time" };
     }
-    if (scope === FileScope.GENERAL) return { prefixes: [GENERAL_ROOT], order: "time" };
-    if (scope === FileScope.CUSTOMER) return { prefixes: [CUSTOMERS_ROOT], order: "key" };
-    return { prefixes: [CUSTOMERS_ROOT, GENERAL_ROOT], order: "key" };
+    const readable = readableFolders(viewer);
+    if (readable === "EVERY") {
+      // Every customer's folder at once: one listing of the customers/ root, merged by key.
+      if (scope === FileScope.GENERAL) return { prefixes: [GENERAL_ROOT], order: "time" };
+      if (scope === FileScope.CUSTOMER) return { prefixes: [CUSTOMERS_ROOT], order: "key" };
+      return { prefixes: [CUSTOMERS_ROOT, GENERAL_ROOT], order: "key" };
+    }
+    const chosen = readable.filter((f) => scope == null || f.scope === scope);
+    if (chosen.length === 0) throw new ForbiddenError();
+    return { prefixes: chosen.map(prefixOf), order: "time" };
   }
 
+  /** A page of files: the folders `foldersToList` says, `customerId`'s alone when it is given. */
   list(
-    viewer: Viewer,
+    viewer: Viewer | null,
     args: {
       first?: number | null;
       after?: string | null;
@@ -291,17 +288,8 @@ export class FileService {
       customerId?: string | null;
     },
   ): Promise<FilePage> {
-    const { prefixes, order } = this.foldersFor(viewer, args.scope, args.customerId);
+    const { prefixes, order } = this.foldersToList(viewer, args.scope, args.customerId);
     return this.page(prefixes, order, args.first, args.after);
-  }
-
-  /** One customer's own folder (Customer.files; the permission layer has checked admin or self). */
-  listCustomer(
-    customerId: string,
-    first: number | null | undefined,
-    after: string | null | undefined,
-  ): Promise<FilePage> {
-    return this.page([customerPrefix(customerId)], "time", first, after);
   }
 
   /**
@@ -371,17 +359,19 @@ export class FileService {
   }
 
   /** The file this id names, if the viewer may see it and it exists; otherwise null, alike. */
-  async get(ctx: Context, viewer: Viewer, id: string): Promise<FileRecord | null> {
+  async get(ctx: Context, viewer: Viewer | null, id: string): Promise<FileRecord | null> {
     const parsed = this.ids.parse(id);
-    if (!parsed || !canRead(viewer, parsed)) return null;
+    const folder = parsed && folderOf(parsed);
+    if (!parsed || !folder || !canReadFolder(viewer, folder)) return null;
     const head = await this.headLoader(ctx).load(parsed.key);
     return head ? this.record(parsed, head.size, head.lastModified) : null;
   }
 
-  async delete(viewer: Viewer, id: string, log: Logger): Promise<string> {
+  async delete(viewer: Viewer | null, id: string, log: Logger): Promise<string> {
     const parsed = this.ids.parse(id);
-    if (!parsed) throw new BadUserInputError("'id' is not a file id", "id");
-    if (!canRead(viewer, parsed) || viewer.role !== "ADMIN") throw new ForbiddenError();
+    const folder = parsed && folderOf(parsed);
+    if (!parsed || !folder) throw new BadUserInputError("'id' is not a file id", "id");
+    if (!canDeleteFrom(viewer, folder)) throw new ForbiddenError();
     if (!(await this.store.head(parsed.key))) {
       log.info("audit", { audit: true, action: "deleteFile", target: id, outcome: "not_found" });
       throw new NotFoundError("No such file");

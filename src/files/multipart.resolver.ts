@@ -1,7 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
-import type { Viewer } from "../auth/viewer.js";
 import type { StoredPart } from "../aws/s3-store.js";
-import { UnauthenticatedError } from "../errors.js";
 import type { Context } from "../graphql/context.js";
 import { FileType, RequestUploadInput } from "./file.types.js";
 import type { FileRecord } from "./file.types.js";
@@ -12,11 +10,6 @@ import {
   UploadPart,
   UploadedPart,
 } from "./multipart.types.js";
-
-function viewerOf(ctx: Context): Viewer {
-  if (!ctx.viewer) throw new UnauthenticatedError();
-  return ctx.viewer;
-}
 
 @Resolver()
 export class MultipartResolver {
@@ -31,7 +24,7 @@ export class MultipartResolver {
     @Arg("input", () => RequestUploadInput) input: RequestUploadInput,
     @Ctx() ctx: Context,
   ): Promise<StartedUpload> {
-    return this.service.start(viewerOf(ctx), input, ctx.log);
+    return this.service.start(ctx.viewer, input, ctx.log);
   }
 
   @Mutation(() => [UploadPart], {
@@ -43,7 +36,7 @@ export class MultipartResolver {
     @Arg("partNumbers", () => [Int]) partNumbers: number[],
     @Ctx() ctx: Context,
   ): Promise<SignedPart[]> {
-    return this.service.sign(viewerOf(ctx), fileId, uploadId, partNumbers);
+    return this.service.sign(ctx.viewer, fileId, uploadId, partNumbers);
   }
 
   @Mutation(() => FileType, {
@@ -55,7 +48,7 @@ export class MultipartResolver {
     @Arg("parts", () => [CompletedPartInput]) parts: CompletedPartInput[],
     @Ctx() ctx: Context,
   ): Promise<FileRecord> {
-    return this.service.complete(viewerOf(ctx), fileId, uploadId, parts, ctx.log);
+    return this.service.complete(ctx.viewer, fileId, uploadId, parts, ctx.log);
   }
 
   @Mutation(() => Boolean, {
@@ -66,7 +59,7 @@ export class MultipartResolver {
     @Arg("uploadId", () => String) uploadId: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return this.service.abort(viewerOf(ctx), fileId, uploadId, ctx.log);
+    return this.service.abort(ctx.viewer, fileId, uploadId, ctx.log);
   }
 
   @Query(() => [UploadedPart], {
@@ -77,6 +70,6 @@ export class MultipartResolver {
     @Arg("uploadId", () => String) uploadId: string,
     @Ctx() ctx: Context,
   ): Promise<StoredPart[]> {
-    return this.service.listParts(viewerOf(ctx), fileId, uploadId);
+    return this.service.listParts(ctx.viewer, fileId, uploadId);
   }
 }

@@ -2,14 +2,10 @@ import type { Viewer } from "../auth/viewer.js";
 import { awsErrorName } from "../aws/errors.js";
 import type { S3Store, StoredPart } from "../aws/s3-store.js";
 import { S3_OBJECT_MAX_BYTES } from "../config.js";
-import {
-  BadUserInputError,
-  ForbiddenError,
-  NotFoundError,
-  UnauthenticatedError,
-} from "../errors.js";
+import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { canWrite } from "./file.service.js";
+import { canWriteFolder } from "../permissions/policy.js";
+import { folderOf } from "./folders.js";
 import type { FileService, UploadRequest } from "./file.service.js";
 import type { FileRecord } from "./file.types.js";
 import type { ParsedKey } from "./keys.js";
@@ -148,7 +144,7 @@ export class MultipartService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async start(viewer: Viewer, input: UploadRequest, log: Logger): Promise<StartedUpload> {
+  async start(viewer: Viewer | null, input: UploadRequest, log: Logger): Promise<StartedUpload> {
     const target = await this.files.resolveUploadTarget(viewer, input, {
       maxBytes: Math.min(this.settings.multipartMaxBytes, S3_OBJECT_MAX_BYTES),
       tooLarge: (max) => `'size' is above ${max} bytes, the most one multipart upload may assemble`,
@@ -338,10 +334,12 @@ export class MultipartService {
    * sealed for that same key. S3 ties upload ids to keys as well.
    */
   private resolve(viewer: Viewer | null, fileId: string, uploadId: string): UploadRef {
-    if (!viewer) throw new UnauthenticatedError();
     const parsed = this.files.ids.parse(fileId);
-    if (!parsed) throw new BadUserInputError("'fileId' is not a file id", "fileId");
-    if (!canWrite(viewer, parsed))
+    const folder = parsed && folderOf(parsed);
+    if (!parsed || !folder) throw new BadUserInputError("'fileId' is not a file id", "fileId");
+    // The permission layer checked this folder (rule canWriteUpload); asked again so that no
+    // step ever reaches S3 for a folder the policy refuses.
+    if (!canWriteFolder(viewer, folder))
       throw new ForbiddenError("Customers upload into their own folder only");
     const handle = openUploadHandle(this.sealer, uploadId);
     if (!handle || handle.k !== parsed.key || handle.s > this.settings.multipartMaxBytes)

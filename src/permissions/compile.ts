@@ -1,131 +1,334 @@
 import type { GraphQLFieldResolver, GraphQLSchema } from "graphql";
-import { defaultFieldResolver, isObjectType } from "graphql";
-import { allow, and, chain, deny, not, or, race } from "graphql-shield";
+import { defaultFieldResolver, isIntrospectionType, isObjectType } from "graphql";
 import type { Context } from "../graphql/context.js";
-import { ForbiddenError, UnauthenticatedError } from "../errors.js";
-import type { Check } from "./predicate.js";
-import { checkOf } from "./predicate.js";
-
-/** A graphql-shield rule tree: Type → field (or "*") → rule. */
-export type RuleTree = Record<string, Record<string, object>>;
-
-const ALLOW = "allow" as const;
-
-// graphql-shield exports its logic-rule constructors but not their classes; take the classes
-// from instances so `instanceof` works on whatever the map was built with.
-type LogicRule = { getRules(): object[] };
-const classOf = (r: object) =>
-  Object.getPrototypeOf(r).constructor as abstract new (...a: never[]) => LogicRule;
-const RuleOr = classOf(or(allow));
-const RuleRace = classOf(race(allow));
-const RuleAnd = classOf(and(allow));
-const RuleChain = classOf(chain(allow));
-const RuleNot = classOf(not(allow));
+import type { Args, PermissionOptions, Rule, RuleMap } from "./algebra.js";
+import { ConstRule, LeafRule, LogicRule, NotRule, allow, checkOptions, isRule } from "./algebra.js";
 
 /**
- * Turns a graphql-shield rule into one synchronous check, or ALLOW when it always allows.
- * Logic follows graphql-shield: `or` passes when any rule passes, otherwise returns the first
- * rule's Error (or false); `and`/`chain` pass when all pass, otherwise the first Error (or false).
+ * The permission layer as the API runs it: the rule map evaluated synchronously, decision for
+ * decision as graphql-shield 7.6.5 evaluates it (node_modules/graphql-shield/cjs/rules.js and
+ * generator.js), without a promise per field. Measured on a 1,000-row list, graphql-shield's own
+ * middleware costs several times the query; this layer costs a few percent (README, Performance).
+ * test/security/differential.test.ts runs every operator combination through both engines.
+ *
+ * Where graphql-shield would answer a rule from its cache, this layer evaluates the check again,
+ * except that a "strict" rule is evaluated once per object on fields without arguments (see
+ * compileLeaf): checks are pure (algebra.ts, `rule`), so either way the answer is the same.
  */
-export function compileRule(r: object, where: string): Check | typeof ALLOW {
-  if (r === allow) return ALLOW;
-  if (r === deny) return () => false;
-  const own = checkOf(r);
-  if (own) return own;
-  const isAny = r instanceof RuleOr || r instanceof RuleRace;
-  if (isAny || r instanceof RuleAnd || r instanceof RuleChain) {
-    const parts = r.getRules().map((x) => compileRule(x, where));
-    const any = isAny;
-    if (any && parts.includes(ALLOW)) return ALLOW;
-    const checks = parts.filter((p): p is Check => p !== ALLOW);
-    if (!any && checks.length === 0) return ALLOW;
-    return any
-      ? (ctx, parent, args) => {
-          let firstError: Error | undefined;
-          for (const c of checks) {
-            const res = c(ctx, parent, args);
-            if (res === true) return true;
-            if (res instanceof Error) firstError ??= res;
-          }
-          return firstError ?? false;
+
+/** A compiled rule: true / false when the answer never changes, else a check. */
+type Eval = (ctx: Context, parent: unknown, args: Args) => boolean | Error;
+type Compiled = boolean | Eval;
+
+function compileLeaf(leaf: LeafRule): Eval {
+  const evaluate = evaluateLeaf(leaf);
+  if (leaf.cache !== "strict") return evaluate;
+  // "strict": the answer depends on the object and the arguments only. graphql-js resolves the
+  // fields of one object one after another, so remembering the last answer gives one evaluation
+  // per object for fields without arguments (graphql-shield's cache hits the same way). It keeps
+  // the last request's context referenced until the rule runs again: one, never a growing set.
+  let lastCtx: Context | undefined;
+  let lastParent: unknown;
+  let lastAnswer: boolean | Error = false;
+  return (ctx, parent, args) => {
+    if (parent === lastParent && ctx === lastCtx && noArgs(args)) return lastAnswer;
+    const answer = evaluate(ctx, parent, args);
+    if (noArgs(args)) [lastCtx, lastParent, lastAnswer] = [ctx, parent, answer];
+    return answer;
+  };
+}
+
+function noArgs(args: Args): boolean {
+  for (const _ in args) return false;
+  return true;
+}
+
+function evaluateLeaf(leaf: LeafRule): Eval {
+  const { name, check } = leaf;
+  return (ctx, parent, args) => {
+    let res: unknown;
+    try {
+      res = check(ctx, parent, args);
+    } catch (err) {
+      // graphql-shield counts a check that throws as "not passed"; say so in the log, by name.
+      ctx.log.error("permission rule threw; counted as not passed", { rule: name, err });
+      return false;
+    }
+    if (res === true) return true;
+    if (res instanceof Error) return res;
+    if (typeof res === "string") return new Error(res);
+    if (typeof (res as { then?: unknown } | null)?.then === "function")
+      throw new Error(`Permission rule ${name} returned a promise; checks must be synchronous`);
+    return false;
+  };
+}
+
+function compileNode(r: Rule): Compiled {
+  if (r instanceof ConstRule) return r.kind === "allow";
+  if (r instanceof LeafRule) return compileLeaf(r);
+  if (r instanceof NotRule) {
+    const inner = compileNode(r.rule);
+    const error = r.error;
+    if (inner === false) return true;
+    if (inner === true) return error ? () => error : false;
+    return (ctx, parent, args) => (inner(ctx, parent, args) === true ? (error ?? false) : true);
+  }
+  if (!(r instanceof LogicRule)) throw new TypeError("not a permission rule");
+  const parts = r.rules.map(compileNode);
+  switch (r.kind) {
+    case "and": {
+      // All are evaluated; the first Error among them wins over a false before it.
+      const rest = parts.filter((p) => p !== true);
+      if (rest.length === 0) return true;
+      const checks = rest.filter((p): p is Eval => p !== false);
+      if (checks.length === 0) return false;
+      const failed = checks.length < rest.length;
+      return (ctx, parent, args) => {
+        let ok = !failed;
+        for (const c of checks) {
+          const res = c(ctx, parent, args);
+          if (res instanceof Error) return res;
+          if (res !== true) ok = false;
         }
-      : (ctx, parent, args) => {
-          for (const c of checks) {
-            const res = c(ctx, parent, args);
-            if (res !== true) return res;
-          }
-          return true;
-        };
+        return ok;
+      };
+    }
+    case "chain": {
+      // In order; the first that does not pass is the answer and the rest are never evaluated.
+      const upTo = parts.indexOf(false);
+      const run = (upTo === -1 ? parts : parts.slice(0, upTo + 1)).filter((p) => p !== true);
+      if (run.length === 0) return true;
+      if (run[0] === false) return false;
+      return (ctx, parent, args) => {
+        for (const c of run) {
+          if (c === false) return false;
+          const res = (c as Eval)(ctx, parent, args);
+          if (res !== true) return res;
+        }
+        return true;
+      };
+    }
+    case "or":
+    case "race": {
+      if (parts.includes(true)) return true;
+      const checks = parts.filter((p): p is Eval => p !== false);
+      if (checks.length === 0) return false;
+      // `or` answers the first Error among its rules. `race` collects its results in reverse
+      // (rules.js, RuleRace.evaluate: `ress.concat(res)`), so it answers the last Error.
+      const lastError = r.kind === "race";
+      return (ctx, parent, args) => {
+        let error: Error | undefined;
+        for (const c of checks) {
+          const res = c(ctx, parent, args);
+          if (res === true) return true;
+          if (res instanceof Error && (lastError || !error)) error = res;
+        }
+        return error ?? false;
+      };
+    }
   }
-  if (r instanceof RuleNot) {
-    const [inner] = r.getRules();
-    const c = inner ? compileRule(inner, where) : ALLOW;
-    if (c === ALLOW) return () => false;
-    return (ctx, parent, args) => c(ctx, parent, args) !== true;
-  }
-  throw new Error(
-    `Permission rule at ${where} was not made with predicate() or graphql-shield's allow/deny/and/or/not/chain/race; ` +
-      `the compiled layer only evaluates synchronous predicates`,
-  );
+}
+
+/** Evaluates a rule the way the compiled layer does: true, false or the Error to answer with. */
+export function compileRule(
+  r: Rule,
+): (ctx: Context, parent: unknown, args: Args) => boolean | Error {
+  const c = compileNode(r);
+  return typeof c === "boolean" ? () => c : c;
 }
 
 /** Every object field of the schema (introspection types aside) as "Type.field". */
 export function schemaFields(schema: GraphQLSchema): string[] {
   const out: string[] = [];
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith("__")) continue;
+    if (!isObjectType(type) || isIntrospectionType(type)) continue;
     for (const field of Object.keys(type.getFields())) out.push(`${type.name}.${field}`);
   }
   return out.sort();
 }
 
+/** The rule graphql-shield's generator gives one field (generator.js, applyRuleToType). */
+export function ruleFor(
+  map: RuleMap | Rule,
+  fallbackRule: Rule,
+  typeName: string,
+  field: string,
+): Rule {
+  if (isRule(map)) return map;
+  const entry = map[typeName];
+  if (entry === undefined) return fallbackRule;
+  if (isRule(entry)) return entry;
+  return entry[field] ?? entry["*"] ?? fallbackRule;
+}
+
 /**
- * Compares the rule tree with the schema: fields with no explicit rule (neither their own nor
- * the type's "*"), and rules naming a type or field the schema does not have.
+ * Refuses, naming the place, what the compiled layer cannot run as graphql-shield would: values
+ * that are not rules of algebra.ts (graphql-shield's own objects included), rules for types the
+ * schema lacks or that are not object types, fields a type lacks, and two different rules under
+ * one name (graphql-shield's rule-tree validation refuses those too).
  */
-export function auditRuleTree(
+export function validateRuleMap(
   schema: GraphQLSchema,
-  tree: RuleTree,
-): { unruled: string[]; unknown: string[] } {
-  const unruled: string[] = [];
-  const unknown: string[] = [];
-  for (const field of schemaFields(schema)) {
-    const [type, name] = field.split(".") as [string, string];
-    const rules = tree[type];
-    if (!rules || (rules[name] === undefined && rules["*"] === undefined)) unruled.push(field);
-  }
-  for (const [typeName, rules] of Object.entries(tree)) {
-    const type = schema.getType(typeName);
-    if (!type || !isObjectType(type)) {
-      unknown.push(typeName);
-      continue;
+  map: RuleMap | Rule,
+  fallbackRule: Rule = allow,
+): void {
+  const problems: string[] = [];
+  const byName = new Map<string, LeafRule>();
+  const visit = (r: unknown, where: string) => {
+    if (!isRule(r)) {
+      problems.push(`${where} is not a rule made with src/permissions/algebra.ts`);
+      return;
     }
-    const fields = type.getFields();
-    for (const f of Object.keys(rules))
-      if (f !== "*" && !fields[f]) unknown.push(`${typeName}.${f}`);
-  }
-  return { unruled, unknown };
+    const walk = (x: Rule, path: string): void => {
+      if (x instanceof LeafRule) {
+        const seen = byName.get(x.name);
+        if (seen && seen !== x) problems.push(`${path}: another rule is also named ${x.name}`);
+        byName.set(x.name, x);
+      } else if (x instanceof NotRule) {
+        if (!isRule(x.rule)) problems.push(`${path}: not() of something that is not a rule`);
+        else walk(x.rule, `${path} > not`);
+      } else if (x instanceof LogicRule) {
+        x.rules.forEach((y, i) => {
+          if (!isRule(y)) problems.push(`${path} > ${x.kind}[${i}] is not a rule`);
+          else walk(y, `${path} > ${x.kind}[${i}]`);
+        });
+      }
+    };
+    walk(r, where);
+  };
+  visit(fallbackRule, "fallbackRule");
+  if (isRule(map)) visit(map, "the schema-wide rule");
+  else
+    for (const [typeName, entry] of Object.entries(map)) {
+      const type = schema.getType(typeName);
+      if (!type || !isObjectType(type) || isIntrospectionType(type)) {
+        problems.push(`${typeName} is not an object type of the schema`);
+        continue;
+      }
+      if (isRule(entry)) {
+        visit(entry, typeName);
+        continue;
+      }
+      if (
+        !entry ||
+        typeof entry !== "object" ||
+        Object.getPrototypeOf(entry) !== Object.prototype
+      ) {
+        problems.push(`${typeName} is neither a rule nor a field → rule object`);
+        continue;
+      }
+      const fields = type.getFields();
+      for (const [field, r] of Object.entries(entry)) {
+        if (field !== "*" && !fields[field])
+          problems.push(`${typeName}.${field} is not in the schema`);
+        else visit(r, `${typeName}.${field}`);
+      }
+    }
+  if (problems.length)
+    throw new Error(`The permission map cannot be applied:\n  ${problems.join("\n  ")}`);
 }
 
 export interface ApplyReport {
   /** Fields wrapped with a check. */
   readonly guarded: number;
-  /** Fields whose rule is `allow`, left unwrapped. */
+  /** Fields whose rule always passes, left unwrapped. */
   readonly open: number;
 }
 
 /**
- * Applies the rule tree to the schema, deny by default: start-up fails when any field has no
- * explicit rule, or the tree names something the schema lacks. Fields whose rule is `allow` are
- * not wrapped at all; every other field's resolver runs its compiled check first, synchronously.
- * Mutates the schema's field resolvers: call it on a freshly built schema.
- *
- * Why not `applyMiddleware(schema, shield(tree))`: measured ~11x slower on a 1,000-row list
- * (an async wrapper and a promise per field), while this layer stays within a few percent.
- * The tests run the same tree under graphql-shield itself and require identical decisions.
+ * Applies the rules to the schema's resolvers, as `applyMiddleware(schema, shield(rules,
+ * options))` would decide: each field's rule (its own, else its type's "*", else fallbackRule;
+ * a type-wide rule for every field of its type) runs before the resolver; true runs the
+ * resolver, an Error is the answer, false is fallbackError's answer. Fields whose rule always
+ * passes are left as they are. Mutates the schema: call it on a freshly built one.
  */
-export function applyPermissions(schema: GraphQLSchema, tree: RuleTree): ApplyReport {
-  const { unruled, unknown } = auditRuleTree(schema, tree);
+export function compilePermissions(
+  schema: GraphQLSchema,
+  map: RuleMap | Rule,
+  options: PermissionOptions,
+): ApplyReport {
+  checkOptions(options);
+  const fallbackRule = options.fallbackRule ?? allow;
+  validateRuleMap(schema, map, fallbackRule);
+  const fe = options.fallbackError ?? new Error("Not Authorised!");
+  const fallback = typeof fe === "string" ? new Error(fe) : fe;
+  const refuse: GraphQLFieldResolver<unknown, Context> =
+    typeof fallback === "function"
+      ? (parent, args, ctx, info) => fallback(null, parent, args, ctx, info)
+      : () => fallback;
+
+  const compiled = new Map<Rule, Compiled>();
+  let guarded = 0;
+  let open = 0;
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || isIntrospectionType(type)) continue;
+    for (const field of Object.values(type.getFields())) {
+      const r = ruleFor(map, fallbackRule, type.name, field.name);
+      let c = compiled.get(r);
+      if (c === undefined) compiled.set(r, (c = compileNode(r)));
+      if (c === true) {
+        open++;
+        continue;
+      }
+      guarded++;
+      const resolve: GraphQLFieldResolver<unknown, Context> = field.resolve ?? defaultFieldResolver;
+      if (c === false) {
+        field.resolve = refuse;
+        continue;
+      }
+      const check = c;
+      // An Error is returned, not thrown, as graphql-shield's middleware does: graphql-js turns
+      // a returned Error into the field's error all the same.
+      field.resolve = (parent, args, ctx: Context, info) => {
+        const res = check(ctx, parent, args);
+        if (res === true) return resolve(parent, args, ctx, info);
+        return res === false ? refuse(parent, args, ctx, info) : res;
+      };
+    }
+  }
+  return { guarded, open };
+}
+
+/**
+ * Compares the map with the schema: fields with no explicit rule (neither their own nor their
+ * type's, nor "*"), and names of types or fields the schema does not have.
+ */
+export function auditRuleMap(
+  schema: GraphQLSchema,
+  map: RuleMap,
+): { unruled: string[]; unknown: string[] } {
+  const unruled: string[] = [];
+  const unknown: string[] = [];
+  for (const field of schemaFields(schema)) {
+    const [type, name] = field.split(".") as [string, string];
+    const entry = map[type];
+    if (!entry || (!isRule(entry) && entry[name] === undefined && entry["*"] === undefined))
+      unruled.push(field);
+  }
+  for (const [typeName, entry] of Object.entries(map)) {
+    const type = schema.getType(typeName);
+    if (!type || !isObjectType(type)) {
+      unknown.push(typeName);
+      continue;
+    }
+    if (isRule(entry)) continue;
+    const fields = type.getFields();
+    for (const f of Object.keys(entry))
+      if (f !== "*" && !fields[f]) unknown.push(`${typeName}.${f}`);
+  }
+  return { unruled, unknown };
+}
+
+/**
+ * The API's permission layer: deny by default, so start-up fails when any field has no explicit
+ * rule or the map names something the schema lacks; then `compilePermissions`.
+ */
+export function applyPermissions(
+  schema: GraphQLSchema,
+  map: RuleMap,
+  options: PermissionOptions,
+): ApplyReport {
+  const { unruled, unknown } = auditRuleMap(schema, map);
   if (unruled.length || unknown.length) {
     throw new Error(
       [
@@ -138,30 +341,5 @@ export function applyPermissions(schema: GraphQLSchema, tree: RuleTree): ApplyRe
         .join("\n") + "\nAdd them to src/permissions/index.ts (deny by default).",
     );
   }
-  let guarded = 0;
-  let open = 0;
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith("__")) continue;
-    const rules = tree[type.name] ?? {};
-    for (const field of Object.values(type.getFields())) {
-      const rule = rules[field.name] ?? rules["*"];
-      const check = compileRule(rule as object, `${type.name}.${field.name}`);
-      if (check === ALLOW) {
-        open++;
-        continue;
-      }
-      guarded++;
-      const resolve: GraphQLFieldResolver<unknown, Context> = field.resolve ?? defaultFieldResolver;
-      field.resolve = (parent, args, ctx: Context, info) => {
-        const res = check(ctx, parent, args);
-        if (res !== true) throw res === false ? denied(ctx) : res;
-        return resolve(parent, args, ctx, info);
-      };
-    }
-  }
-  return { guarded, open };
-}
-
-function denied(ctx: Context): Error {
-  return ctx.viewer ? new ForbiddenError() : new UnauthenticatedError();
+  return compilePermissions(schema, map, options);
 }

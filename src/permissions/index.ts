@@ -1,70 +1,70 @@
-import type { RuleTree } from "./compile.js";
-import { allow, hasRole, isAdmin, isAdminOrSelf, isPublic, isSignedIn } from "./rules.js";
+import { ForbiddenError, UnauthenticatedError } from "../errors.js";
+import type { PermissionOptions, RuleMap } from "./algebra.js";
+import { allow, chain, deny } from "./algebra.js";
+import {
+  canDeleteFile,
+  canListFolder,
+  canLookUpCustomer,
+  canLookUpFile,
+  canManageCustomers,
+  canReadFile,
+  canSeeCustomer,
+  canUploadTo,
+  canUseOwnAccount,
+  canWriteUpload,
+  hasRole,
+  isAdmin,
+} from "./rules.js";
 
 /**
- * Who may read what: every type and field of the schema has an explicit entry (a "*" entry
- * covers a whole type). Start-up refuses a schema with a field missing here, and a test says
- * which. Object types reached only through a guarded field (a payload, an edge) are `allow`ed:
- * the field that returns them is the gate.
+ * Who may read and do what: every type and field of the schema, each rule a decision of
+ * policy.ts (rules.ts says which). Start-up refuses a schema field missing here, and
+ * docs/permissions.md shows this map with what each kind of actor gets (`npm run
+ * docs:permissions`). Types reached only through a guarded field (a payload, an edge) are
+ * `allow`ed: the field returning them is the gate. Services scope their S3 and Cognito queries
+ * with the same policy functions; they decide nothing else.
  */
-export const permissions: RuleTree = {
+export const permissions: RuleMap = {
   Query: {
-    // Also for an admin who still has to set up MFA (the one thing they may do).
-    me: isSignedIn,
-    customers: isAdmin,
-    // Customers may ask; the resolver answers null for anyone but themself.
-    customer: hasRole,
-    // The service scopes both to the viewer's folders; a customer's file(id) of another tenant is null.
-    files: hasRole,
-    file: hasRole,
-    // Multipart steps re-check the file id's folder against the viewer in the service.
-    uploadedParts: hasRole,
+    me: canUseOwnAccount,
+    customers: canManageCustomers,
+    customer: chain(hasRole, canLookUpCustomer),
+    files: chain(hasRole, canListFolder),
+    file: chain(hasRole, canLookUpFile),
+    uploadedParts: chain(hasRole, canWriteUpload),
   },
   Mutation: {
-    signIn: isPublic,
-    completeNewPassword: isPublic,
-    completeMfaSignIn: isPublic,
-    refreshTokens: isPublic,
-    createCustomer: isAdmin,
-    updateCustomer: isAdmin,
-    resetCustomerPassword: isAdmin,
-    deleteCustomer: isAdmin,
-    // Customers: their own folder only (checked in the service, where the folder is known).
-    requestUpload: hasRole,
-    deleteFile: isAdmin,
-    // Same rule as requestUpload; every later step re-checks the file id's folder in the service.
-    startMultipartUpload: hasRole,
-    signUploadParts: hasRole,
-    completeMultipartUpload: hasRole,
-    abortMultipartUpload: hasRole,
+    signIn: allow,
+    completeNewPassword: allow,
+    completeMfaSignIn: allow,
+    refreshTokens: allow,
+    createCustomer: canManageCustomers,
+    updateCustomer: canManageCustomers,
+    resetCustomerPassword: canManageCustomers,
+    deleteCustomer: canManageCustomers,
+    requestUpload: chain(hasRole, canUploadTo),
+    startMultipartUpload: chain(hasRole, canUploadTo),
+    signUploadParts: chain(hasRole, canWriteUpload),
+    completeMultipartUpload: chain(hasRole, canWriteUpload),
+    abortMultipartUpload: chain(hasRole, canWriteUpload),
+    deleteFile: chain(hasRole, canDeleteFile),
     // Account lifecycle: links and resets are public (the token or email is the credential);
-    // the viewer's own account needs a signed-in viewer.
-    sendInvitation: isAdmin,
-    setPasswordWithToken: isPublic,
-    requestPasswordReset: isPublic,
-    changePassword: isSignedIn,
-    signOutEverywhere: isSignedIn,
-    beginTotpSetup: isSignedIn,
-    confirmTotpSetup: isSignedIn,
+    // the viewer's own account is theirs to manage, an admin still setting up MFA included.
+    sendInvitation: canManageCustomers,
+    setPasswordWithToken: allow,
+    requestPasswordReset: allow,
+    changePassword: canUseOwnAccount,
+    signOutEverywhere: canUseOwnAccount,
+    beginTotpSetup: canUseOwnAccount,
+    confirmTotpSetup: canUseOwnAccount,
   },
-  // Every field, the id included, is for admins and the customer themself.
-  Customer: { "*": isAdminOrSelf },
+  // Every field, the id included: admins, and the customer themself.
+  Customer: { "*": canSeeCustomer },
+  // Every File object is checked on its own: admins, GENERAL files, the viewer's own folder.
+  File: { "*": canReadFile, uploadedBy: isAdmin, customer: isAdmin },
   CustomerConnection: { "*": allow },
   CustomerEdge: { "*": allow },
   PageInfo: { "*": allow },
-  // Files reach a viewer only through queries already scoped to the folders they may read.
-  File: {
-    id: allow,
-    name: allow,
-    scope: allow,
-    customerId: allow,
-    size: allow,
-    lastModified: allow,
-    contentType: allow,
-    downloadUrl: allow,
-    uploadedBy: isAdmin,
-    customer: isAdmin,
-  },
   FileConnection: { "*": allow },
   FileEdge: { "*": allow },
   UploadTicket: { "*": allow },
@@ -81,4 +81,16 @@ export const permissions: RuleTree = {
   MfaRequired: { "*": allow },
   Invitation: { "*": allow },
   TotpSetup: { "*": allow },
+};
+
+/**
+ * graphql-shield's options for this map, the same for the compiled layer and the reference:
+ * deny what the map does not name; a rule answering false is UNAUTHENTICATED without a token,
+ * FORBIDDEN with one; resolver errors keep their public codes.
+ */
+export const permissionOptions: PermissionOptions = {
+  fallbackRule: deny,
+  fallbackError: (_thrown, _parent, _args, ctx) =>
+    ctx?.viewer ? new ForbiddenError() : new UnauthenticatedError(),
+  allowExternalErrors: true,
 };

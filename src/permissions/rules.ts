@@ -1,24 +1,30 @@
-import { allow, deny, or } from "graphql-shield";
-import { AppError, UnauthenticatedError } from "../errors.js";
-import { predicate } from "./predicate.js";
+import type { Viewer } from "../auth/viewer.js";
+import { folderOf, folderNamedBy } from "../files/folders.js";
+import { AppError, NotFoundError, UnauthenticatedError } from "../errors.js";
+import type { Context } from "../graphql/context.js";
+import type { Folder } from "./policy.js";
+import * as policy from "./policy.js";
+import { rule } from "./algebra.js";
+import type { RuleResult } from "./algebra.js";
 
-/** Named predicates; the map in index.ts says where each applies. */
+/**
+ * Named rules: each applies one decision of policy.ts to what a field has at hand (the viewer,
+ * the parent object, the arguments). The map in index.ts says where each applies. Anonymous
+ * requests get UNAUTHENTICATED from every rule; a rule answering false gets FORBIDDEN (the
+ * fallbackError in index.ts).
+ */
 
-export const isAuthenticated = predicate("isAuthenticated", (ctx) =>
-  ctx.viewer ? true : new UnauthenticatedError(),
-);
-
-/** A signed-in user with a role (an admin still setting up MFA included): their own account. */
-export const isSignedIn = predicate("isSignedIn", (ctx) =>
-  ctx.viewer ? ctx.viewer.role !== null : new UnauthenticatedError(),
-);
-
-/** An admin; with ADMIN_MFA=required, only once their authenticator app is set up. */
-export const isAdmin = predicate("isAdmin", (ctx) => {
-  if (!ctx.viewer) return new UnauthenticatedError();
-  if (ctx.viewer.role !== "ADMIN") return false;
-  return ctx.viewer.mfaSetupRequired ? MFA_SETUP_REQUIRED : true;
-});
+/**
+ * `decide(viewer, x)` for a signed-in viewer, UNAUTHENTICATED without one; an admin refused only
+ * because their authenticator app is not set up yet is told so. Callers pass functions defined
+ * once, not closures: the object rules run for every field of every object of a response.
+ */
+function signedIn<X>(ctx: Context, decide: (viewer: Viewer, x: X) => RuleResult, x: X): RuleResult {
+  const v = ctx.viewer;
+  if (!v) return new UnauthenticatedError();
+  const res = decide(v, x);
+  return res === false && policy.awaitsMfaSetup(v) ? MFA_SETUP_REQUIRED : res;
+}
 
 const MFA_SETUP_REQUIRED = new AppError(
   "FORBIDDEN",
@@ -26,27 +32,122 @@ const MFA_SETUP_REQUIRED = new AppError(
   { reason: "MFA_SETUP_REQUIRED" },
 );
 
-export const isCustomer = predicate("isCustomer", (ctx) =>
-  ctx.viewer
-    ? ctx.viewer.role === "CUSTOMER" && ctx.viewer.customerId !== null
-    : new UnauthenticatedError(),
+/** For rules decoding a folder from an argument: one that names none is left to the resolver. */
+function onFolder(
+  decide: (viewer: Viewer, folder: Folder) => RuleResult,
+): (viewer: Viewer, folder: Folder | null) => RuleResult {
+  return (v, folder) => (folder ? decide(v, folder) : policy.hasRole(v));
+}
+
+const readsFile = (v: Viewer, parent: unknown): boolean => {
+  const folder = folderOf(parent);
+  return folder !== null && policy.canReadFolder(v, folder);
+};
+const seesCustomer = (v: Viewer, parent: unknown): boolean =>
+  policy.canSeeCustomer(v, (parent as { id?: unknown } | null)?.id);
+const looksUpCustomer = (v: Viewer, id: unknown): RuleResult =>
+  policy.canSeeCustomer(v, id) || new NotFoundError("No such customer");
+const looksUpFile = onFolder(
+  (v, folder) => policy.canReadFolder(v, folder) || new NotFoundError("No such file"),
+);
+const listsFolder = onFolder(policy.canReadFolder);
+const writesFolder = onFolder(policy.canWriteFolder);
+const uploadsTo = (v: Viewer, input: unknown): boolean => {
+  const folder = policy.uploadFolder(v, (input ?? {}) as Parameters<typeof policy.uploadFolder>[1]);
+  return folder ? policy.canWriteFolder(v, folder) : policy.hasRole(v);
+};
+const deletesIn = (v: Viewer, folder: Folder | null): boolean =>
+  folder ? policy.canDeleteFrom(v, folder) : policy.canDeleteFiles(v);
+
+export const hasRole = rule(
+  "hasRole",
+  { cache: "contextual", description: "signed in as an admin or a customer" },
+  (ctx) => signedIn(ctx, policy.hasRole, null),
 );
 
-/** Admin or customer: a signed-in user whose account has a role. */
-export const hasRole = or(isAdmin, isCustomer);
+export const canUseOwnAccount = rule(
+  "canUseOwnAccount",
+  { cache: "contextual", description: "signed in, with a role: the viewer's own account" },
+  (ctx) => signedIn(ctx, policy.canUseOwnAccount, null),
+);
 
-/** The parent object is the viewer's own customer profile. */
-export const isSelf = predicate("isSelf", (ctx, parent) => {
-  if (!ctx.viewer) return new UnauthenticatedError();
-  const id = (parent as { id?: unknown } | null)?.id;
-  return (
-    ctx.viewer.role === "CUSTOMER" && ctx.viewer.customerId !== null && id === ctx.viewer.customerId
-  );
-});
+export const isAdmin = rule(
+  "isAdmin",
+  { cache: "contextual", description: "signed in as an admin" },
+  (ctx) => signedIn(ctx, policy.isAdmin, null),
+);
 
-export const isAdminOrSelf = or(isAdmin, isSelf);
+export const canManageCustomers = rule(
+  "canManageCustomers",
+  { cache: "contextual", description: "admins: list, create, update and reset customers" },
+  (ctx) => signedIn(ctx, policy.canManageCustomers, null),
+);
 
-/** No token needed (sign-in flows). */
-export const isPublic = allow;
+export const canSeeCustomer = rule(
+  "canSeeCustomer",
+  {
+    cache: "strict",
+    description: "the Customer object is the viewer themself, or the viewer is an admin",
+  },
+  (ctx, parent) => signedIn(ctx, seesCustomer, parent),
+);
 
-export { allow, deny };
+export const canLookUpCustomer = rule(
+  "canLookUpCustomer",
+  {
+    description:
+      "`id` is the viewer's own customer id, or the viewer is an admin; any other id is answered as missing (NOT_FOUND)",
+  },
+  (ctx, _parent, args) => signedIn(ctx, looksUpCustomer, args.id),
+);
+
+export const canReadFile = rule(
+  "canReadFile",
+  {
+    cache: "strict",
+    description:
+      "the File object is in a folder the viewer may read: admins any, customers GENERAL and their own",
+  },
+  (ctx, parent) => signedIn(ctx, readsFile, parent),
+);
+
+export const canLookUpFile = rule(
+  "canLookUpFile",
+  {
+    description:
+      "the folder `id` names is one the viewer may read; another folder is answered as missing (NOT_FOUND)",
+  },
+  (ctx, _parent, args) => signedIn(ctx, looksUpFile, folderNamedBy(args.id)),
+);
+
+export const canListFolder = rule(
+  "canListFolder",
+  { description: "`customerId`, when given, names a folder the viewer may read" },
+  (ctx, _parent, args) =>
+    signedIn(
+      ctx,
+      listsFolder,
+      args.customerId == null ? null : policy.customerFolder(String(args.customerId)),
+    ),
+);
+
+export const canUploadTo = rule(
+  "canUploadTo",
+  {
+    description:
+      "the folder `input` names (a customer's own when it names none) is one the viewer may write: admins any, customers their own",
+  },
+  (ctx, _parent, args) => signedIn(ctx, uploadsTo, args.input),
+);
+
+export const canWriteUpload = rule(
+  "canWriteUpload",
+  { description: "the folder `fileId` names is one the viewer may write" },
+  (ctx, _parent, args) => signedIn(ctx, writesFolder, folderNamedBy(args.fileId)),
+);
+
+export const canDeleteFile = rule(
+  "canDeleteFile",
+  { description: "admins, in the folder `id` names; customers never" },
+  (ctx, _parent, args) => signedIn(ctx, deletesIn, folderNamedBy(args.id)),
+);

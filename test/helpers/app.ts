@@ -209,3 +209,8 @@ export async function startTestApp(
 export function codes(r: GqlResult<unknown>): string[] {
   return (r.errors ?? []).map((e) => String(e.extensions?.code));
 }
+
+/** A result as JSON without its request ids (they differ on every request), for comparisons. */
+export function withoutRequestIds(r: unknown): string {
+  return JSON.stringify(r).replace(/"requestId":"[^"]*"/g, "");
+}

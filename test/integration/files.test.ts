@@ -134,7 +134,8 @@ describe("files: presigned uploads, scoped listings, downloads and deletion", ()
       { id: bobFile.id },
       alice,
     );
-    expect(read.errors).toBeUndefined();
+    // Another tenant's file is answered as missing: null, NOT_FOUND.
+    expect(codes(read)).toEqual(["NOT_FOUND"]);
     expect(read.data!.file).toBeNull();
     const missing = await t.exec<{ file: null }>(
       `query($id: ID!) { file(id: $id) { id } }`,

@@ -1,48 +1,59 @@
-import type { Actor } from "./world.js";
-import { ACTORS } from "./world.js";
+import type { Actor } from "./actors.js";
+import { ACTORS } from "./actors.js";
 
 /**
  * THE authorization matrix: every query, mutation and object field of schema.graphql → what each
- * actor gets. A field with no row here fails the suite (matrix.test.ts), so new schema cannot ship
- * unjudged.
+ * actor gets. A field with no row fails the suite (matrix.test.ts), so new schema cannot ship
+ * unjudged; docs/permissions.md shows it beside the rule map.
  *
- * Outcomes: "allow" (the field resolves), "null" (the object is answered as null: it does not
- * exist for this actor), or the refusal code.
+ * Outcomes: "allow" (the field resolves), "NOT_FOUND" (answered as missing: the object is null,
+ * with code NOT_FOUND, whether or not it exists), or the refusal code.
  * Columns, in order: anonymous, admin, customerSelf, customerOther (a customer acting on another
- * customer's resources), disabled (a customer disabled after signing in, token still valid),
- * noGroup (signed in, in neither group), bothGroups (in Admins and Customers: Admins wins).
+ * customer's resources), disabled / deleted (a customer disabled / deleted after signing in,
+ * token still valid), invited (created by an admin, no password chosen: no token), noGroup
+ * (signed in, in neither group), bothGroups (in Admins and Customers: Admins wins).
+ * A row "Type.field@GENERAL" is the field reached on a GENERAL file, the same for every customer.
  */
-export type Outcome = "allow" | "null" | "UNAUTHENTICATED" | "FORBIDDEN";
+export type Outcome = "allow" | "NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN";
 
 const CODES: Record<string, Outcome> = {
   A: "allow",
-  N: "null",
+  N: "NOT_FOUND",
   U: "UNAUTHENTICATED",
   F: "FORBIDDEN",
 };
 
 function row(spec: string): Readonly<Record<Actor, Outcome>> {
   const cells = spec.trim().split(/\s+/);
-  if (cells.length !== ACTORS.length) throw new Error(`Matrix row "${spec}" needs 7 cells`);
+  if (cells.length !== ACTORS.length)
+    throw new Error(`Matrix row "${spec}" needs ${ACTORS.length} cells`);
   return Object.fromEntries(ACTORS.map((a, i) => [a, CODES[cells[i] as string]])) as Record<
     Actor,
     Outcome
   >;
 }
 
-//                          anon admin self other disabled noGroup both
-/** Sign-in flows: anyone, except a request carrying a disabled user's token. */
-const PUBLIC = row("        A    A     A    A     U        A       A");
+//                          anon admin self other disabled deleted invited noGroup both
+/** Sign-in flows: anyone, except a request carrying a disabled or deleted user's token. */
+const PUBLIC = row("        A    A     A    A     U        U       A       A       A");
 /** The viewer's own account. */
-const SELF = row("          U    A     A    A     U        F       A");
+const SELF = row("          U    A     A    A     U        U       U       F       A");
 /** Administration. */
-const ADMIN = row("         U    A     F    F     U        F       A");
-/** Lookups by id: another tenant's thing is answered as if it did not exist. */
-const BY_ID = row("         U    A     A    N     U        F       A");
+const ADMIN = row("         U    A     F    F     U        U       U       F       A");
+/** Lookups by id: another tenant's thing is answered as missing. */
+const BY_ID = row("         U    A     A    N     U        U       U       F       A");
 /** Admin-only fields of objects a customer may otherwise read. */
-const BY_ID_ADMIN = row("   U    A     F    N     U        F       A");
+const BY_ID_ADMIN = row("   U    A     F    N     U        U       U       F       A");
 /** Folder-scoped listings and uploads: another tenant's folder is refused. */
-const SCOPED = row("        U    A     A    F     U        F       A");
+const SCOPED = row("        U    A     A    F     U        U       U       F       A");
+/** A GENERAL file: every customer reads it. */
+const GENERAL = row("       U    A     A    A     U        U       U       F       A");
+
+/** "Type.field" of a row ("File.name@GENERAL" → "File.name"), and its variant, if any. */
+export function fieldOfRow(rowName: string): { field: string; variant: string | null } {
+  const [field, variant] = rowName.split("@") as [string, string | undefined];
+  return { field, variant: variant ?? null };
+}
 
 export const MATRIX: Readonly<Record<string, Readonly<Record<Actor, Outcome>>>> = {
   "Query.me": SELF,
@@ -106,6 +117,16 @@ export const MATRIX: Readonly<Record<string, Readonly<Record<Actor, Outcome>>>> 
   "File.downloadUrl": BY_ID,
   "File.uploadedBy": BY_ID_ADMIN,
   "File.customer": BY_ID_ADMIN,
+  "File.id@GENERAL": GENERAL,
+  "File.name@GENERAL": GENERAL,
+  "File.scope@GENERAL": GENERAL,
+  "File.customerId@GENERAL": GENERAL,
+  "File.size@GENERAL": GENERAL,
+  "File.lastModified@GENERAL": GENERAL,
+  "File.contentType@GENERAL": GENERAL,
+  "File.downloadUrl@GENERAL": GENERAL,
+  "File.uploadedBy@GENERAL": ADMIN,
+  "File.customer@GENERAL": ADMIN,
   "FileConnection.edges": SCOPED,
   "FileConnection.pageInfo": SCOPED,
   "FileEdge.cursor": SCOPED,

@@ -5,6 +5,7 @@ import { generateSync } from "otplib";
 import { generatePassword } from "../../src/auth/admins.js";
 import { nextMail } from "../helpers/mail.js";
 import type { GqlResult } from "../helpers/app.js";
+import { fieldOfRow } from "./matrix.js";
 import type { Outcome } from "./matrix.js";
 import type { Actor, World } from "./world.js";
 
@@ -87,6 +88,11 @@ const REACH: Record<string, Reach> = {
   File: async (w, a, sel) => ({
     query: `query($id: ID!) { file(id: $id) { ${sel} } }`,
     variables: { id: w.target(a).fileId },
+    path: ["file"],
+  }),
+  "File@GENERAL": async (w, _a, sel) => ({
+    query: `query($id: ID!) { file(id: $id) { ${sel} } }`,
+    variables: { id: w.generalFileId },
     path: ["file"],
   }),
   FileConnection: async (w, a, sel) => ({
@@ -343,14 +349,15 @@ export function selectionOf(schema: GraphQLSchema, typeName: string, fieldName: 
   return `${fieldName}${leaf(getNamedType(field.type))}`;
 }
 
-/** The probe for one matrix row ("Type.field") and actor. */
+/** The probe for one matrix row ("Type.field", or "Type.field@VARIANT") and actor. */
 export async function probeFor(
   schema: GraphQLSchema,
   rowName: string,
   w: World,
   actor: Actor,
 ): Promise<Probe> {
-  const [typeName, fieldName] = rowName.split(".") as [string, string];
+  const { field, variant } = fieldOfRow(rowName);
+  const [typeName, fieldName] = field.split(".") as [string, string];
   if (typeName === "Query" || typeName === "Mutation") {
     const root = ROOTS[rowName];
     if (root === undefined) throw new Error(`No probe for ${rowName}: add one to ROOTS`);
@@ -359,20 +366,26 @@ export async function probeFor(
     if (!reach) throw new Error(`No reach for ${root}`);
     return reach(w, actor, "__typename");
   }
-  const reach = REACH[typeName];
-  if (!reach) throw new Error(`No way to reach ${typeName}: add one to REACH`);
+  const via = variant ? `${typeName}@${variant}` : typeName;
+  const reach = REACH[via];
+  if (!reach) throw new Error(`No way to reach ${via}: add one to REACH`);
   const p = await reach(w, actor, selectionOf(schema, typeName, fieldName));
   return { ...p, path: [...p.path, fieldName] };
 }
 
 /**
- * What a result says: the refusal code of its first error, "null" when the object on the path is
- * answered as null, "allow" when the probed field is in the answer; anything else is reported
- * as it is (e.g. "empty" when a list on the path had no items, so the field was never reached).
+ * What a result says: the refusal code of its first error ("NOT_FOUND" only when the object
+ * asked for is null, as "answered as missing" requires), "allow" when the probed field is in the
+ * answer; anything else is reported as it is (e.g. "null" when the object on the path is null
+ * without an error, "empty" when a list on the path had no items, so the field was never reached).
  */
 export function outcomeOf(r: GqlResult<unknown>, path: readonly string[]): Outcome | string {
   const code = r.errors?.[0]?.extensions?.code;
-  if (r.errors?.length) return String(code ?? r.errors[0]!.message);
+  if (r.errors?.length) {
+    const root = (r.data as Record<string, unknown> | null | undefined)?.[path[0] as string];
+    if (code === "NOT_FOUND" && root !== null) return "NOT_FOUND, with data";
+    return String(code ?? r.errors[0]!.message);
+  }
   let at: unknown = r.data;
   for (const [i, key] of path.entries()) {
     if (Array.isArray(at)) {

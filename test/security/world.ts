@@ -1,6 +1,7 @@
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
+  AdminDeleteUserCommand,
   AdminDisableUserCommand,
   AdminSetUserPasswordCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
@@ -13,18 +14,9 @@ import { CUSTOMER_ID_ATTRIBUTE } from "../../src/aws/cognito-users.js";
 import { buildKey } from "../../src/files/keys.js";
 import { createLocalCognitoClient } from "../../src/local/stack.js";
 import type { TestApp } from "../helpers/app.js";
-
-/** Who acts. "customerOther" is a customer acting on another customer's resources. */
-export const ACTORS = [
-  "anonymous",
-  "admin",
-  "customerSelf",
-  "customerOther",
-  "disabled",
-  "noGroup",
-  "bothGroups",
-] as const;
-export type Actor = (typeof ACTORS)[number];
+import type { Actor } from "./actors.js";
+export { ACTORS } from "./actors.js";
+export type { Actor } from "./actors.js";
 
 export interface Account {
   readonly username: string;
@@ -46,6 +38,10 @@ export interface World {
   readonly globex: CustomerAccount;
   /** A customer whose account was disabled after it signed in (its token still verifies). */
   readonly disabled: CustomerAccount;
+  /** A customer whose account was deleted after it signed in (its token still verifies). */
+  readonly deleted: CustomerAccount;
+  /** A customer created by an admin who never signed in (a temporary password, no token). */
+  readonly invited: CustomerAccount;
   /** Signed in, in neither group. */
   readonly noGroup: Account;
   /** In Admins and Customers (with a customer id of its own): Admins wins. */
@@ -162,9 +158,14 @@ export async function makeWorld(t: TestApp): Promise<World> {
       );
       return { token: await t.signIn(u.email, u.password), password: u.password };
     }
+    // An invited customer has no token yet.
+    if (actor === "invited")
+      return { token: null, password: (await makeCustomer()).temporaryPassword };
     const c = await customer();
     if (actor === "disabled")
       await cognito.send(new AdminDisableUserCommand({ UserPoolId: poolId, Username: c.id }));
+    if (actor === "deleted")
+      await cognito.send(new AdminDeleteUserCommand({ UserPoolId: poolId, Username: c.id }));
     return { token: c.token, password: c.password };
   };
 
@@ -186,9 +187,23 @@ export async function makeWorld(t: TestApp): Promise<World> {
     return { ...u, secret };
   };
 
-  const [acme, globex, disabled] = [await customer(), await customer(), await customer()];
-  // Disabled after signing in, before its token is ever used (nothing cached yet).
+  const [acme, globex, disabled, deleted] = [
+    await customer(),
+    await customer(),
+    await customer(),
+    await customer(),
+  ];
+  // Disabled or deleted after signing in, before the token is ever used (nothing cached yet).
   await cognito.send(new AdminDisableUserCommand({ UserPoolId: poolId, Username: disabled.id }));
+  await cognito.send(new AdminDeleteUserCommand({ UserPoolId: poolId, Username: deleted.id }));
+  const made = await makeCustomer();
+  const invited: CustomerAccount = {
+    id: made.id,
+    username: made.id,
+    email: made.email,
+    password: made.temporaryPassword,
+    fileId: await putFile(made.id),
+  };
   const noGroup = await makeUser({ groups: [] });
   const bothGroups = await makeUser({
     groups: [CUSTOMERS_GROUP, ADMINS_GROUP],
@@ -203,10 +218,18 @@ export async function makeWorld(t: TestApp): Promise<World> {
     customerSelf: acme.token,
     customerOther: acme.token,
     disabled: disabled.token,
+    deleted: deleted.token,
+    invited: undefined,
     noGroup: await t.signIn(noGroup.email, noGroup.password),
     bothGroups: await t.signIn(bothGroups.email, bothGroups.password),
   };
 
+  // A deleted customer has no customer record left to act on: it aims at acme's.
+  const targets: Partial<Record<Actor, CustomerAccount>> = {
+    customerOther: globex,
+    disabled,
+    invited,
+  };
   return {
     t,
     cognito,
@@ -214,13 +237,14 @@ export async function makeWorld(t: TestApp): Promise<World> {
     acme,
     globex,
     disabled,
+    deleted,
+    invited,
     noGroup,
     bothGroups,
     probe,
     generalFileId,
     tokens,
-    target: (actor) =>
-      actor === "customerOther" ? globex : actor === "disabled" ? disabled : acme,
+    target: (actor) => targets[actor] ?? acme,
     putFile,
     makeUser,
     makeCustomer,

@@ -4,8 +4,7 @@ import { createServer } from "node:http";
 import type { RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { applyMiddleware } from "graphql-middleware";
-import { deny, shield } from "graphql-shield";
-import type { IRules } from "graphql-shield";
+import { shield } from "graphql-shield";
 import { buildExecutableSchema, createApollo, createServices } from "../../../src/app.js";
 import type { ApiServices } from "../../../src/app.js";
 import { CUSTOMERS_GROUP } from "../../../src/auth/admins.js";
@@ -21,7 +20,8 @@ import { respond } from "../../../src/http/routes.js";
 import type { RouterOptions } from "../../../src/http/routes.js";
 import { createHttpHandler } from "../../../src/http/server.js";
 import type { Logger } from "../../../src/log.js";
-import { permissions } from "../../../src/permissions/index.js";
+import { toShield } from "../../../src/permissions/algebra.js";
+import { permissionOptions, permissions } from "../../../src/permissions/index.js";
 import { BENCH_SETTINGS, discardingLogger } from "./fixture.js";
 import type { Fixture, GqlReply } from "./fixture.js";
 import { MemoryCognitoUsers, MemoryS3Store } from "./memory-backends.js";
@@ -162,9 +162,10 @@ export async function buildRig(
     started.push(a);
     return a;
   };
+  const reference = toShield(permissions, permissionOptions);
   const shielded = applyMiddleware(
     await buildExecutableSchema(mem, null),
-    shield(permissions as unknown as IRules, { fallbackRule: deny, allowExternalErrors: true }),
+    shield(reference.rules, reference.options),
   );
   const memory = {
     with: {

@@ -94,7 +94,7 @@ export async function authzScenario(
     [
       "customer → another Customer",
       rig.exec(w, `{ customer(id: "mem-0000") { id } }`, undefined, f.small.token),
-      "null",
+      "missing",
     ],
   ];
   let held = 0;
@@ -102,9 +102,10 @@ export async function authzScenario(
   for (const [name, p, expected] of probes) {
     const r = await p;
     const code = r.errors?.[0]?.extensions?.code;
+    // "missing": answered like a missing id, null with NOT_FOUND.
     const ok =
-      expected === "null"
-        ? !r.errors && JSON.stringify(r.data) === '{"customer":null}'
+      expected === "missing"
+        ? code === "NOT_FOUND" && JSON.stringify(r.data) === '{"customer":null}'
         : code === expected;
     if (ok) held++;
     else failed.push(`${name}: ${JSON.stringify(r)}`);
