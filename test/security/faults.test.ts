@@ -108,7 +108,10 @@ describe("faults: dependencies stop, hang and throttle; the API answers, reports
       expect(r.status).toBeLessThan(500);
       expectUnavailable(r, "files while S3 is stopped");
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      await eventually("/readyz 503", async () => (await readyz()).status === 503);
+      await eventually("/readyz 503 for S3", async () => {
+        const r = await readyz();
+        return r.status === 503 && r.body.checks.s3 === false;
+      });
       expect((await readyz()).body.checks).toMatchObject({ s3: false, cognito: true });
       // Cognito-only operations are unaffected.
       expect(codes((await post(CUSTOMERS, admin)).body)).toEqual([]);
@@ -197,7 +200,11 @@ describe("faults: dependencies stop, hang and throttle; the API answers, reports
       ).toBe(true);
       // S3-only operations keep working for a viewer already known.
       expect(codes((await post(FILES, admin)).body)).toEqual([]);
-      await eventually("/readyz 503", async () => (await readyz()).status === 503);
+      // /readyz answers from a cache of a few seconds: wait for the answer about this outage.
+      await eventually("/readyz 503 for Cognito", async () => {
+        const r = await readyz();
+        return r.status === 503 && r.body.checks.cognito === false;
+      });
       expect((await readyz()).body.checks).toMatchObject({ cognito: false, s3: true });
     } finally {
       await stack.startCognito();
