@@ -35,7 +35,17 @@ const PARTS = {
     output: path.join(dist, "client", "index.js"),
     build: buildClient,
   },
+  /** `npm run bench` only (not part of a plain build). */
+  bench: {
+    inputs: [src, path.join(root, "test", "bench")],
+    skip: [path.join(src, "web"), path.join(src, "client")],
+    output: path.join(dist, "bench", "run.js"),
+    build: buildBench,
+  },
 };
+
+/** What a plain `npm run build` builds. */
+const DEFAULT_PARTS = ["server", "web", "client"];
 
 /** Entry points of the server build: the API, the Lambda handler and the operator commands. */
 const SERVER_ENTRIES = [
@@ -47,22 +57,37 @@ const SERVER_ENTRIES = [
   "cli/build-lambda.ts",
 ];
 
+/** esbuild options shared by the server and the benchmark. */
+const NODE_BUNDLE = {
+  bundle: true,
+  // Dependencies load from node_modules at run time (the Lambda build bundles them itself).
+  packages: "external",
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  // type-graphql names GraphQL types after their classes.
+  keepNames: true,
+  sourcemap: "linked",
+  logLevel: "warning",
+};
+
+async function buildBench() {
+  const { build, stop } = await import("esbuild");
+  await build({
+    ...NODE_BUNDLE,
+    entryPoints: [path.join(root, "test", "bench", "run.ts")],
+    outfile: path.join(dist, "bench", "run.js"),
+  });
+  await stop();
+}
+
 async function buildServer() {
   const { build, stop } = await import("esbuild");
   await build({
+    ...NODE_BUNDLE,
     entryPoints: SERVER_ENTRIES.map((e) => path.join(src, e)),
     outbase: src,
     outdir: dist,
-    bundle: true,
-    // Dependencies load from node_modules at run time (the Lambda build bundles them itself).
-    packages: "external",
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    // type-graphql names GraphQL types after their classes.
-    keepNames: true,
-    sourcemap: "linked",
-    logLevel: "warning",
   });
   // esbuild keeps a helper process for further builds; `npm start` runs on for hours.
   await stop();
@@ -120,10 +145,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const only = args.find((a) => a.startsWith("--only"));
   const names = only
     ? (only.includes("=") ? only.split("=")[1] : args[args.indexOf(only) + 1]).split(",")
-    : Object.keys(PARTS);
+    : DEFAULT_PARTS;
   for (const n of names)
     if (!(n in PARTS)) {
-      process.stderr.write(`build: unknown part "${n}" (server, web, client)\n`);
+      process.stderr.write(`build: unknown part "${n}" (${Object.keys(PARTS).join(", ")})\n`);
       process.exit(2);
     }
   await buildParts(names, {
