@@ -7,7 +7,14 @@ export default defineConfig({
   resolve: {
     // Vite would pick graphql's .mjs build while type-graphql, Apollo and graphql-shield load the
     // CJS one: two copies of graphql ("Cannot use GraphQLSchema from another module or realm").
-    alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
+    // graphql-query-complexity's ESM build imports graphql's .mjs files by path: its CJS build too.
+    alias: [
+      { find: /^graphql$/, replacement: require.resolve("graphql") },
+      {
+        find: /^graphql-query-complexity$/,
+        replacement: require.resolve("graphql-query-complexity"),
+      },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

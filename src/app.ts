@@ -194,8 +194,8 @@ export function createApollo(
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     formatError,
-    // Repeated fields first (they make graphql-js's own validation quadratic), then depth, cost
-    // and alias limits: all checked before anything executes.
+    // Repeated fields first (they make graphql-js's own validation quadratic), then depth, alias
+    // and cost limits (graphql-armor, graphql-query-complexity): all before anything executes.
     validationRules: [duplicateFieldsRule(), ...queryLimitRules()],
     parseOptions: { maxTokens: MAX_TOKENS },
     plugins: [

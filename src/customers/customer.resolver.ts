@@ -19,7 +19,7 @@ import type { CustomerRecord } from "./customer.types.js";
 export class CustomerResolver {
   constructor(private readonly service: CustomerService) {}
 
-  @Query(() => CustomerConnection)
+  @Query(() => CustomerConnection, { complexity: 10 }) // query cost: one Cognito list per page
   customers(
     @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null,
@@ -28,6 +28,7 @@ export class CustomerResolver {
   }
 
   @Query(() => Customer, {
+    complexity: 5, // query cost: a Cognito lookup
     nullable: true,
     description: "Null when it does not exist or the viewer may not see it",
   })

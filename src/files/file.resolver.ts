@@ -21,6 +21,7 @@ export class FileResolver {
   ) {}
 
   @Query(() => FileConnection, {
+    complexity: 10, // query cost: one S3 list per page
     description:
       "Admins: any scope/customer. Customers: their own folder plus general files. Newest first.",
   })
@@ -35,6 +36,7 @@ export class FileResolver {
   }
 
   @Query(() => FileType, {
+    complexity: 5, // query cost: an S3 HEAD
     nullable: true,
     description: "Null when it does not exist or the viewer may not see it",
   })
@@ -58,6 +60,7 @@ export class FileResolver {
   }
 
   @FieldResolver(() => String, {
+    complexity: 2, // query cost: an S3 HEAD
     nullable: true,
     description: "Content type recorded at upload (may cost a HEAD request; ask only when needed)",
   })
@@ -66,6 +69,7 @@ export class FileResolver {
   }
 
   @FieldResolver(() => String, {
+    complexity: 2, // query cost: a signature
     description: "Short-lived presigned GET URL that downloads the file under its original name",
   })
   downloadUrl(@Root() file: FileRecord): Promise<string> {
@@ -73,6 +77,7 @@ export class FileResolver {
   }
 
   @FieldResolver(() => String, {
+    complexity: 2, // query cost: an S3 HEAD
     nullable: true,
     description: "Who uploaded it (user id or email) — admin only",
   })
@@ -81,6 +86,7 @@ export class FileResolver {
   }
 
   @FieldResolver(() => Customer, {
+    complexity: 2, // query cost: a Cognito lookup
     nullable: true,
     description: "The owning customer's profile — admin only",
   })
@@ -94,6 +100,7 @@ export class CustomerFilesResolver {
   constructor(private readonly service: FileService) {}
 
   @FieldResolver(() => FileConnection, {
+    complexity: 10, // query cost: one S3 list per customer
     description: "Files in this customer's own folder (not general files), newest first",
   })
   files(

@@ -1,57 +1,67 @@
+import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import type {
+  ASTVisitor,
   DocumentNode,
-  FragmentDefinitionNode,
-  GraphQLSchema,
   GraphQLCompositeType,
   GraphQLField,
+  GraphQLSchema,
   OperationDefinitionNode,
-  SelectionSetNode,
-  ValidationContext,
-  ValueNode,
-  ASTVisitor,
   ValidationRule,
 } from "graphql";
 import {
   GraphQLError,
   Kind,
+  TypeInfo,
+  ValidationContext,
   getNamedType,
   getNullableType,
-  isCompositeType,
+  isInputType,
   isInterfaceType,
   isListType,
   isObjectType,
+  typeFromAST,
+  valueFromAST,
 } from "graphql";
+import {
+  createComplexityRule,
+  fieldExtensionsEstimator,
+  simpleEstimator,
+} from "graphql-query-complexity";
+import type { ComplexityEstimator } from "graphql-query-complexity";
 import { MAX_PAGE_SIZE } from "../common/page.js";
 
 /**
  * The public error code of a query refused for its shape (too deep, too costly, too many
  * aliases). Refused at validation, before any resolver runs or any AWS call is made; the
- * response is HTTP 400 with `extensions: { code, limit, max, actual }` (for `cost`, `actual` is
- * where measuring stopped, just past `max`: the measure stops early on huge queries).
+ * response is HTTP 400 with `extensions: { code, limit, max, actual }`.
  */
 export const QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX";
 
 export interface QueryLimits {
   /**
-   * Deepest field nesting, counting the root field as 1 (introspection fields `__*` and their
-   * subtrees not counted).
+   * Deepest field nesting, counting the root field as 1 (fragments flattened; `__schema` and
+   * its subtree not counted). Measured by @escape.tech/graphql-armor-max-depth.
    * @default 10
    */
   readonly maxDepth: number;
   /**
-   * Highest estimated cost: every field costs 1 (fields that call S3 or Cognito more, see
-   * FIELD_COSTS), and everything under a list counts once per item the list may hold (its
-   * `first`, else the page size default, or `maxPageSize` when `first` is a variable).
-   * @default 10000 (a 100-file page with every field costs about 2,200)
+   * Highest estimated cost, measured by graphql-query-complexity: every field costs 1, or the
+   * `complexity` its decorator gives (fields that call S3 or Cognito), every mutation
+   * `MUTATION_COST`; a field with `first` (a connection) adds `first` × what its edges select
+   * (a variable counts as its default, or `maxPageSize` without one), any other list 10 × its
+   * items. Introspection fields cost nothing.
+   * @default 10000
    */
   readonly maxCost: number;
   /**
-   * Most aliased fields in one document (aliases are how one request repeats a costly field).
+   * Most aliased fields in one operation, fragments counted where spread (aliases are how one
+   * request repeats a costly field). Measured by @escape.tech/graphql-armor-max-aliases.
    * @default 20
    */
   readonly maxAliases: number;
   /**
-   * Largest value `first` may take; also assumed when `first` is a variable.
+   * Largest value `first` may take; also assumed when `first` is a variable without a default.
    * @default 100
    */
   readonly maxPageSize: number;
@@ -72,291 +82,208 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
  */
 export const MAX_TOKENS = 10_000;
 
-/**
- * Fields that cost more than 1 because they call a dependency (per item, before multiplying):
- * root fields (a Cognito or S3 call each), `Customer.files` (one ListObjectsV2 per customer),
- * and File fields that need a HEAD request or a signature.
- */
-export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
-  "Query.customers": 10,
-  "Query.customer": 5,
-  "Query.files": 10,
-  "Query.file": 5,
-  "Mutation.*": 10,
-  "Customer.files": 10,
-  "File.contentType": 2,
-  "File.uploadedBy": 2,
-  "File.downloadUrl": 2,
-  "File.customer": 2,
-});
+/** Cost of every mutation (each calls Cognito, S3 or SES), before what it selects. */
+const MUTATION_COST = 10;
 
-/** How many items a list field is assumed to hold when no `first` above it says. */
+/** How many items a list field is assumed to hold when no `first` says. */
 const UNPAGED_LIST_ITEMS = 10;
 
+/**
+ * Selections graphql-query-complexity visits at most per document (it expands a fragment at
+ * every spread); past it the query is refused (cost). In the API the duplicate-fields guard,
+ * which runs first, already refuses documents that expand past about as many.
+ */
+const MAX_QUERY_NODES = 20_000;
+
+type Limit = "depth" | "cost" | "aliases";
+
 function refusal(
-  limit: "depth" | "cost" | "aliases",
+  limit: Limit,
   max: number,
   actual: number,
-  node: OperationDefinitionNode | undefined,
-  message: string,
+  node: OperationDefinitionNode,
 ): GraphQLError {
-  return new GraphQLError(message, {
-    ...(node ? { nodes: [node] } : {}),
+  const messages: Record<Limit, string> = {
+    depth: `The query nests ${actual} fields deep; at most ${max} levels are allowed.`,
+    aliases: `The query uses ${actual} aliases; at most ${max} are allowed. Send several requests instead.`,
+    cost:
+      actual === Number.POSITIVE_INFINITY
+        ? "The query is too large to measure once its fragments are expanded; send a smaller one."
+        : `The query's estimated cost is ${actual}; at most ${max} is allowed. ` +
+          "Ask for fewer items per page (`first`), fewer nested lists or fewer fields.",
+  };
+  return new GraphQLError(messages[limit], {
+    nodes: [node],
     extensions: { code: QUERY_TOO_COMPLEX, limit, max, actual },
   });
 }
 
+/** Items a paged field returns, as the query asks: `first` clamped to 0..maxPageSize. */
+function pageOf(first: unknown, l: QueryLimits): number {
+  if (typeof first !== "number" || !Number.isFinite(first)) return l.maxPageSize;
+  return Math.min(Math.max(Math.trunc(first), 0), l.maxPageSize);
+}
+
+/** Types returned by fields that take `first`: the connections (FileConnection…). */
+const connectionsOf = new WeakMap<GraphQLSchema, ReadonlySet<string>>();
+function connectionTypes(schema: GraphQLSchema): ReadonlySet<string> {
+  let set = connectionsOf.get(schema);
+  if (!set) {
+    const found = new Set<string>();
+    for (const type of Object.values(schema.getTypeMap()))
+      if ((isObjectType(type) || isInterfaceType(type)) && !type.name.startsWith("__"))
+        for (const field of Object.values(type.getFields()))
+          if (field.args.some((a) => a.name === "first")) found.add(getNamedType(field.type).name);
+    set = found;
+    connectionsOf.set(schema, set);
+  }
+  return set;
+}
+
+/** The estimators, first answer wins (graphql-query-complexity calls them field by field). */
+function estimators(schema: GraphQLSchema, l: QueryLimits): ComplexityEstimator[] {
+  const mutation = schema.getMutationType();
+  const connections = connectionTypes(schema);
+  const own = (type: GraphQLCompositeType, field: GraphQLField<unknown, unknown>): number => {
+    const set = field.extensions.complexity;
+    return typeof set === "number" ? set : type === mutation ? MUTATION_COST : 1;
+  };
+  return [
+    // Introspection (`__schema`, `__type`, `__typename`) is free, and so is all below it.
+    ({ field }) => (field.name.startsWith("__") ? 0 : undefined),
+    // A connection's own fields: `edges` count what they select (the connection's `first`
+    // multiplies it); `pageInfo` is free, or it would count once per item too.
+    ({ type, field, childComplexity }) =>
+      connections.has(type.name)
+        ? isListType(getNullableType(field.type))
+          ? childComplexity
+          : 0
+        : undefined,
+    // What repeats: a field with `first` repeats its selection once per item, other lists 10 times.
+    ({ type, field, args, childComplexity }) => {
+      if (field.args.some((a) => a.name === "first"))
+        return own(type, field) + pageOf(args.first, l) * childComplexity;
+      if (isListType(getNullableType(field.type)))
+        return own(type, field) + UNPAGED_LIST_ITEMS * childComplexity;
+      return undefined;
+    },
+    // The decorators' `complexity` (type-graphql puts it in the field's extensions).
+    fieldExtensionsEstimator(),
+    ({ type, childComplexity }) =>
+      type === mutation ? MUTATION_COST + childComplexity : undefined,
+    simpleEstimator({ defaultComplexity: 1 }),
+  ];
+}
+
 /**
- * graphql-js validation rules enforcing `limits` on every operation of a document. Fragments
- * are followed (memoized, so a fragment spread many times is measured once per context);
- * fragment cycles are left to graphql-js's own NoFragmentCycles rule.
+ * Variables as graphql-query-complexity sees them at validation, where no request values exist
+ * yet: a variable's default, or a value that is no number (so `first` counts as the largest page
+ * and `@skip`/`@include` keep the field). Set on the visitor directly: its own variable
+ * coercion would refuse every required variable as "not provided".
+ */
+const UNKNOWN = Symbol("unknown variable value");
+function variablesOf(schema: GraphQLSchema, op: OperationDefinitionNode): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const d of op.variableDefinitions ?? []) {
+    const type = typeFromAST(schema, d.type);
+    const value =
+      d.defaultValue && isInputType(type) ? valueFromAST(d.defaultValue, type) : undefined;
+    values[d.variable.name.value] = value ?? UNKNOWN;
+  }
+  return values;
+}
+
+/** Depth, aliases and cost of each operation of one document, measured by the libraries. */
+function measurer(ctx: ValidationContext, l: QueryLimits) {
+  const schema = ctx.getSchema();
+  // The armor rules refuse nothing here (n: Infinity): they report every count to onAccept, and
+  // the refusal is ours, with the public code and the figures.
+  let counted = 0;
+  const onAccept = [(_ctx: unknown, details: { n: number }) => void (counted = details.n)];
+  const depth = maxDepthRule({
+    n: Number.POSITIVE_INFINITY,
+    flattenFragments: true,
+    ignoreIntrospection: true,
+    onAccept,
+  })(ctx);
+  const aliases = maxAliasesRule({ n: Number.POSITIVE_INFINITY, allowList: [], onAccept })(ctx);
+  // Its own context, so that argument values it cannot read are not reported a second time
+  // (graphql-js's ValuesOfCorrectType rule reports them).
+  const quiet = new ValidationContext(schema, ctx.getDocument(), new TypeInfo(schema), () => {});
+  const cost = createComplexityRule({
+    maximumComplexity: Number.POSITIVE_INFINITY,
+    estimators: estimators(schema, l),
+    maxQueryNodes: MAX_QUERY_NODES,
+  })(quiet);
+  const rootOf = (op: OperationDefinitionNode) => schema.getRootType(op.operation) ?? undefined;
+
+  return {
+    depth(op: OperationDefinitionNode): number {
+      depth.onOperationDefinitionEnter(op);
+      return counted;
+    },
+    aliases(op: OperationDefinitionNode): number {
+      aliases.onOperationDefinitionEnter(op);
+      return counted;
+    },
+    /** Infinity when the document expands past MAX_QUERY_NODES selections. */
+    cost(op: OperationDefinitionNode): number {
+      cost.variableValues = variablesOf(schema, op);
+      try {
+        return cost.nodeComplexity(op, rootOf(op));
+      } catch (err) {
+        if (err instanceof GraphQLError) return Number.POSITIVE_INFINITY;
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * graphql-js validation rules enforcing `limits` on every operation of a document: depth, then
+ * aliases, then cost, one refusal per operation at most.
  */
 export function queryLimitRules(limits: Partial<QueryLimits> = {}): ValidationRule[] {
   const l: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...limits };
-  return [aliasLimitRule(l), (ctx) => depthAndCostRule(ctx, l)];
-}
-
-function aliasLimitRule(l: QueryLimits): ValidationRule {
-  return (ctx: ValidationContext): ASTVisitor => {
-    let aliases = 0;
-    return {
-      Field(node) {
-        if (node.alias) aliases++;
-      },
-      Document: {
-        leave() {
-          if (aliases > l.maxAliases)
-            ctx.reportError(
-              refusal(
-                "aliases",
-                l.maxAliases,
-                aliases,
-                undefined,
-                `The query uses ${aliases} aliases; at most ${l.maxAliases} are allowed. Send several requests instead.`,
-              ),
-            );
+  return [
+    (ctx: ValidationContext): ASTVisitor => {
+      const m = measurer(ctx, l);
+      return {
+        OperationDefinition(op) {
+          for (const [limit, max, measure] of [
+            ["depth", l.maxDepth, m.depth],
+            ["aliases", l.maxAliases, m.aliases],
+            ["cost", l.maxCost, m.cost],
+          ] as const) {
+            const actual = measure(op);
+            if (actual > max) {
+              ctx.reportError(refusal(limit, max, actual, op));
+              return;
+            }
+          }
         },
-      },
-    };
-  };
-}
-
-/** Depth and estimated cost of each operation of one document (fragments resolved). */
-function measurer(schema: GraphQLSchema, document: DocumentNode, l: QueryLimits) {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions)
-    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-
-  const depthMemo = new Map<string, number>();
-  const costMemo = new Map<string, number>();
-  const active = new Set<string>();
-
-  /** Type a fragment or inline fragment applies to; the parent's type when it names none. */
-  const conditionType = (
-    name: string | undefined,
-    parent: GraphQLCompositeType | undefined,
-  ): GraphQLCompositeType | undefined => {
-    if (name === undefined) return parent;
-    const t = schema.getType(name);
-    return t && isCompositeType(t) ? t : undefined;
-  };
-
-  const fieldOf = (
-    parent: GraphQLCompositeType | undefined,
-    name: string,
-  ): GraphQLField<unknown, unknown> | undefined =>
-    parent && (isObjectType(parent) || isInterfaceType(parent))
-      ? parent.getFields()[name]
-      : undefined;
-
-  const depthOf = (set: SelectionSetNode, parent: GraphQLCompositeType | undefined): number => {
-    let max = 0;
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        if (sel.name.value.startsWith("__")) continue;
-        const field = fieldOf(parent, sel.name.value);
-        const child = field ? getNamedType(field.type) : undefined;
-        const below = sel.selectionSet
-          ? depthOf(sel.selectionSet, child && isCompositeType(child) ? child : undefined)
-          : 0;
-        max = Math.max(max, 1 + below);
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        max = Math.max(
-          max,
-          depthOf(sel.selectionSet, conditionType(sel.typeCondition?.name.value, parent)),
-        );
-      } else {
-        const name = sel.name.value;
-        const frag = fragments.get(name);
-        if (!frag || active.has(name)) continue;
-        let d = depthMemo.get(name);
-        if (d === undefined) {
-          active.add(name);
-          d = depthOf(frag.selectionSet, conditionType(frag.typeCondition.name.value, parent));
-          active.delete(name);
-          depthMemo.set(name, d);
-        }
-        max = Math.max(max, d);
-      }
-    }
-    return max;
-  };
-
-  /**
-   * Cost of a selection set; `items` is the page size that applies to the next list field below
-   * (set by the nearest `first`). Stops adding once over the limit.
-   */
-  const costOf = (
-    set: SelectionSetNode,
-    parent: GraphQLCompositeType | undefined,
-    items: number | undefined,
-    variables: ReadonlyMap<string, ValueNode | undefined>,
-  ): number => {
-    let total = 0;
-    // graphql-js executes a fragment spread once per selection set, however often it is repeated.
-    const spread = new Set<string>();
-    for (const sel of set.selections) {
-      if (total > l.maxCost) return total;
-      if (sel.kind === Kind.FIELD) {
-        const name = sel.name.value;
-        if (name.startsWith("__")) continue;
-        const field = fieldOf(parent, name);
-        const typeName = parent?.name ?? "?";
-        const own = FIELD_COSTS[`${typeName}.${name}`] ?? FIELD_COSTS[`${typeName}.*`] ?? 1;
-        let cost = own;
-        if (sel.selectionSet) {
-          const named = field ? getNamedType(field.type) : undefined;
-          const child = named && isCompositeType(named) ? named : undefined;
-          const pageArg = field?.args.find((a) => a.name === "first");
-          const page = pageArg
-            ? pageSizeOf(
-                sel.arguments?.find((a) => a.name.value === "first")?.value,
-                pageArg.defaultValue,
-                variables,
-              )
-            : items;
-          const isList = field ? isListType(getNullableType(field.type)) : false;
-          const below = costOf(sel.selectionSet, child, isList ? undefined : page, variables);
-          cost += isList ? (page ?? UNPAGED_LIST_ITEMS) * below : below;
-        }
-        total += cost;
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        total += costOf(
-          sel.selectionSet,
-          conditionType(sel.typeCondition?.name.value, parent),
-          items,
-          variables,
-        );
-      } else {
-        const name = sel.name.value;
-        const frag = fragments.get(name);
-        if (!frag || active.has(name) || spread.has(name)) continue;
-        spread.add(name);
-        const key = `${name}:${items ?? "-"}`;
-        let c = costMemo.get(key);
-        if (c === undefined) {
-          active.add(name);
-          c = costOf(
-            frag.selectionSet,
-            conditionType(frag.typeCondition.name.value, parent),
-            items,
-            variables,
-          );
-          active.delete(name);
-          costMemo.set(key, c);
-        }
-        total += c;
-      }
-    }
-    return total;
-  };
-
-  /** `first` as the query gives it: a literal, a variable (its default, else the max), or absent. */
-  const pageSizeOf = (
-    value: ValueNode | undefined,
-    fieldDefault: unknown,
-    variables: ReadonlyMap<string, ValueNode | undefined>,
-  ): number => {
-    let v: ValueNode | undefined = value;
-    if (v?.kind === Kind.VARIABLE) v = variables.get(v.name.value);
-    if (v === undefined)
-      return value === undefined && typeof fieldDefault === "number"
-        ? clampPage(fieldDefault)
-        : l.maxPageSize;
-    if (v.kind === Kind.INT) return clampPage(Number(v.value));
-    return l.maxPageSize;
-  };
-  const clampPage = (n: number) =>
-    Number.isFinite(n) ? Math.min(Math.max(Math.trunc(n), 0), l.maxPageSize) : l.maxPageSize;
-
-  const rootOf = (op: OperationDefinitionNode): GraphQLCompositeType | undefined =>
-    (op.operation === "query"
-      ? schema.getQueryType()
-      : op.operation === "mutation"
-        ? schema.getMutationType()
-        : schema.getSubscriptionType()) ?? undefined;
-
-  return {
-    depth: (op: OperationDefinitionNode): number => depthOf(op.selectionSet, rootOf(op)),
-    cost(op: OperationDefinitionNode): number {
-      // Variable defaults count like literals; variables without one count as the largest page.
-      const variables = new Map<string, ValueNode | undefined>(
-        (op.variableDefinitions ?? []).map((d) => [d.variable.name.value, d.defaultValue]),
-      );
-      return costOf(op.selectionSet, rootOf(op), undefined, variables);
+      };
     },
-  };
-}
-
-function depthAndCostRule(ctx: ValidationContext, l: QueryLimits): ASTVisitor {
-  const m = measurer(ctx.getSchema(), ctx.getDocument(), l);
-  return {
-    OperationDefinition(op) {
-      const depth = m.depth(op);
-      if (depth > l.maxDepth) {
-        ctx.reportError(
-          refusal(
-            "depth",
-            l.maxDepth,
-            depth,
-            op,
-            `The query nests ${depth} fields deep; at most ${l.maxDepth} levels are allowed.`,
-          ),
-        );
-        return;
-      }
-      const cost = m.cost(op);
-      if (cost > l.maxCost) {
-        ctx.reportError(
-          refusal(
-            "cost",
-            l.maxCost,
-            cost,
-            op,
-            `The query's estimated cost is over ${l.maxCost}, the most allowed. ` +
-              "Ask for fewer items per page (`first`), fewer nested lists or fewer fields.",
-          ),
-        );
-      }
-    },
-  };
+  ];
 }
 
 /**
- * Depth and estimated cost of every operation in `document`, exactly as the rules measure them
- * (with no early stop): for sizing the limits and for tests.
+ * Depth, aliases and estimated cost of every operation in `document`, exactly as the rules
+ * measure them: for sizing the limits and for tests.
  */
 export function measureQuery(
   schema: GraphQLSchema,
   document: DocumentNode,
   limits: Partial<QueryLimits> = {},
-): { operation: string | undefined; depth: number; cost: number }[] {
-  const m = measurer(schema, document, {
-    ...DEFAULT_QUERY_LIMITS,
-    ...limits,
-    maxCost: Number.POSITIVE_INFINITY,
-  });
+): { operation: string | undefined; depth: number; aliases: number; cost: number }[] {
+  const ctx = new ValidationContext(schema, document, new TypeInfo(schema), () => {});
+  const m = measurer(ctx, { ...DEFAULT_QUERY_LIMITS, ...limits });
   return document.definitions
     .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
-    .map((op) => ({ operation: op.name?.value, depth: m.depth(op), cost: m.cost(op) }));
+    .map((op) => ({
+      operation: op.name?.value,
+      depth: m.depth(op),
+      aliases: m.aliases(op),
+      cost: m.cost(op),
+    }));
 }

@@ -10,6 +10,7 @@ import { awsCallsScenario } from "./scenarios/aws-calls.js";
 import { bytesScenario } from "./scenarios/bytes.js";
 import { coldStartScenario } from "./scenarios/cold-start.js";
 import { identityScenario } from "./scenarios/identity.js";
+import { limitsScenario } from "./scenarios/limits.js";
 import { scalingScenario } from "./scenarios/scaling.js";
 import { soakScenario } from "./scenarios/soak.js";
 import { throughputScenario } from "./scenarios/throughput.js";
@@ -150,7 +151,10 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     );
     await step(6, () => coldStartScenario(f, { rounds: o.coldStartRounds }, o.log));
     await step(7, () => soakScenario(f, { seconds: o.soakSeconds }, o.log));
-    await step(8, () => identityScenario(f, cmp, o.log));
+    await step(8, async () => [
+      ...(await identityScenario(f, cmp, o.log)),
+      ...(await limitsScenario(f.app.schema, cmp, o.log)),
+    ]);
   } finally {
     await rig?.stop();
     await fixture?.stop();
