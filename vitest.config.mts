@@ -3,6 +3,13 @@ import { defineConfig } from "vitest/config";
 
 const require = createRequire(import.meta.url);
 
+/** Chromium-driven tests: the web app, the playground, the browser end-to-end test. */
+const BROWSER = [
+  "test/web/**/*.test.ts",
+  "test/e2e/browser.test.ts",
+  "test/e2e/playground.test.ts",
+];
+
 export default defineConfig({
   resolve: {
     // Vite would pick graphql's .mjs build while type-graphql, Apollo and graphql-shield load the
@@ -17,10 +24,62 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Most of a test waits on the stand-ins, Chromium or child processes: more files than cores
+    // run at once (vitest would run one at a time on a 2-core machine).
+    maxWorkers: 4,
     setupFiles: ["test/setup.ts"],
+    projects: [
+      {
+        // No stand-ins: units, Terraform read as data, policy and permission tables.
+        extends: true,
+        test: {
+          name: "unit",
+          include: [
+            "test/unit/**/*.test.ts",
+            "test/terraform/**/*.test.ts",
+            "test/security/differential.test.ts",
+            "test/security/keys.test.ts",
+            "test/security/permissions-doc.test.ts",
+            "test/e2e/client-package.test.ts",
+          ],
+          exclude: [
+            "test/terraform/iam-consistency.test.ts",
+            "test/terraform/terraform-cli.test.ts",
+          ],
+        },
+      },
+      {
+        // Integration and security suites against one local stack shared by the whole run.
+        extends: true,
+        test: {
+          name: "stack",
+          include: [
+            "test/integration/**/*.test.ts",
+            "test/security/**/*.test.ts",
+            "test/terraform/iam-consistency.test.ts",
+            "test/terraform/terraform-cli.test.ts",
+            "test/local-stack.test.ts",
+          ],
+          exclude: [
+            "test/security/differential.test.ts",
+            "test/security/keys.test.ts",
+            "test/security/permissions-doc.test.ts",
+          ],
+          globalSetup: ["test/global-setup.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: { name: "browser", include: BROWSER },
+      },
+      {
+        // The benchmark at tiny sizes, on its own fixture.
+        extends: true,
+        test: { name: "bench", include: ["test/bench/**/*.test.ts"] },
+      },
+    ],
   },
 });

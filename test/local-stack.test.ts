@@ -41,7 +41,7 @@ import {
   TEST_ADMIN_EMAIL,
   TEST_CORS_ORIGIN,
   makeTestDataDir,
-  startTestStack,
+  startPrivateTestStack,
 } from "./helpers/stack.js";
 
 function decodeJwt(token: string): Record<string, unknown> {
@@ -157,7 +157,7 @@ describe("local stack", () => {
 
   beforeAll(async () => {
     const t0 = Date.now();
-    stack = await startTestStack();
+    stack = await startPrivateTestStack();
     startMs = Date.now() - t0;
     cognito = createLocalCognitoClient(stack);
     s3 = createLocalS3Client(stack);
@@ -575,7 +575,7 @@ describe("create-admin CLI (local mode)", () => {
       expect(text).toMatch(/new\.admin@example\.test \(username admin\.[0-9a-f]{16}\)/);
 
       // The stack it started is stopped again, and the admin is in the pool for the next start.
-      const stack = await startTestStack({ dataDir: dir });
+      const stack = await startPrivateTestStack({ dataDir: dir });
       const cognito = createLocalCognitoClient(stack);
       try {
         // While that stack runs, the CLI uses it rather than failing on the lock.

@@ -9,7 +9,7 @@ import type { LocalStack } from "../../src/local/stack.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import type { Logger } from "../../src/log.js";
 import { localBackends } from "../../src/local/stack.js";
-import { TEST_CORS_ORIGIN, startTestStack } from "./stack.js";
+import { TEST_CORS_ORIGIN, startPrivateTestStack, startTestStack } from "./stack.js";
 
 export const TEST_SETTINGS: AppSettings = {
   corsOrigins: [TEST_CORS_ORIGIN],
@@ -92,9 +92,21 @@ export interface TestApp {
 export const TEST_CUSTOMER_PASSWORD = "Str0ng!Passw0rd";
 
 export async function startTestApp(
-  options: { settings?: Partial<AppSettings>; captureLogs?: boolean; stack?: LocalStack } = {},
+  options: {
+    settings?: Partial<AppSettings>;
+    captureLogs?: boolean;
+    /** Runs on this stack (not stopped with the app). */
+    stack?: LocalStack;
+    /**
+     * A stack of its own instead of the run's shared one: for tests that stop its stand-ins or
+     * change the seeded admin (stopped with the app).
+     */
+    privateStack?: boolean;
+  } = {},
 ): Promise<TestApp> {
-  const stack = options.stack ?? (await startTestStack());
+  const stack =
+    options.stack ??
+    (options.privateStack ? await startPrivateTestStack() : await startTestStack());
   const logs: string[] = [];
   const log: Logger = options.captureLogs
     ? createLogger("debug", {}, (l) => logs.push(l))

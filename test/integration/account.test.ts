@@ -73,7 +73,7 @@ describe("account lifecycle (issue 14) — local stand-ins incl. SES, real email
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ captureLogs: true });
+    t = await startTestApp({ captureLogs: true, privateStack: true });
     admin = await t.adminToken();
   });
   afterAll(() => t?.stop());

@@ -13,7 +13,7 @@ import { createLocalCognitoClient } from "../../src/local/stack.js";
 import type { LocalStack } from "../../src/local/stack.js";
 import { startAwsModeApp } from "../helpers/aws-mode.js";
 import type { AwsModeApp } from "../helpers/aws-mode.js";
-import { startTestStack } from "../helpers/stack.js";
+import { startPrivateTestStack } from "../helpers/stack.js";
 
 /**
  * The API in AWS mode (COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID, S3_BUCKET, AWS_REGION, with
@@ -81,7 +81,7 @@ describe("the API in AWS mode, against the stand-ins", () => {
   let adminToken: string;
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startPrivateTestStack();
     cognito = createLocalCognitoClient(stack);
     // Cognito is down while the API starts: the JWKS cannot be loaded yet, and must be fetched
     // on the first request instead (see "fetches the JWKS ..." below).

@@ -8,7 +8,7 @@ import { createLogger } from "../../src/log.js";
 import { localBackends } from "../../src/local/stack.js";
 import { TEST_SETTINGS, codes } from "../helpers/app.js";
 import type { GqlResult } from "../helpers/app.js";
-import { startTestStack } from "../helpers/stack.js";
+import { startPrivateTestStack } from "../helpers/stack.js";
 import { failAwsCalls } from "./support.js";
 
 /** Per-call AWS timeout of the app under test: small, so a hanging dependency fails fast. */
@@ -81,7 +81,7 @@ describe("faults: dependencies stop, hang and throttle; the API answers, reports
   };
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startPrivateTestStack();
     app = await createApp(
       TEST_SETTINGS,
       localBackends(stack, AWS_TIMEOUT_MS),

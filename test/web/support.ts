@@ -11,7 +11,7 @@ import { buildKey } from "../../src/files/keys.js";
 import type { LocalStack } from "../../src/local/stack.js";
 import { startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
-import { TEST_CORS_ORIGIN, startTestStack } from "../helpers/stack.js";
+import { TEST_CORS_ORIGIN, corsRule, startTestStack } from "../helpers/stack.js";
 import { launchChromium } from "../e2e/chromium.js";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -91,17 +91,7 @@ export async function startWebStack(settings: Partial<AppSettings> = {}): Promis
     await app.app.clients.s3.send(
       new PutBucketCorsCommand({
         Bucket: stack.s3.bucket,
-        CORSConfiguration: {
-          CORSRules: [
-            {
-              AllowedOrigins: origins,
-              AllowedMethods: ["GET", "PUT", "HEAD"],
-              AllowedHeaders: ["*"],
-              ExposeHeaders: ["ETag"],
-              MaxAgeSeconds: 3000,
-            },
-          ],
-        },
+        CORSConfiguration: { CORSRules: [corsRule(origins)] },
       }),
     );
     return app;
@@ -178,12 +168,17 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
 
 const IMG = path.join(ROOT, "docs", "img");
 
-/** docs/img/web-{name}-desktop.png and -phone.png, for the README (the viewport, or the whole page). */
+/**
+ * docs/img/web-{name}-desktop.png and -phone.png, for the README (the viewport, or the whole page),
+ * when asked for: `npm run screenshots` (UPDATE_SCREENSHOTS=1). A plain test run leaves docs/ as
+ * it is.
+ */
 export async function screenshots(
   page: Page,
   name: string,
   options: { fullPage?: boolean } = {},
 ): Promise<void> {
+  if (process.env.UPDATE_SCREENSHOTS !== "1") return;
   await mkdir(IMG, { recursive: true });
   const before = page.viewportSize() ?? DESKTOP;
   for (const [label, size] of [
