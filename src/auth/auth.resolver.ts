@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
-import type { Context } from "../graphql/context.js";
+import type { Context } from "./context.js";
 import { ForbiddenError, UnauthenticatedError } from "../errors.js";
 import type { SignInOutcome, SignInService, Tokens } from "./auth.service.js";
 import { AuthTokens, Role, SignInResult, ViewerType } from "./auth.types.js";

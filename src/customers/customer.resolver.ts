@@ -1,9 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { ViewerType } from "../auth/auth.types.js";
 import type { Viewer } from "../auth/viewer.js";
-import type { Context } from "../graphql/context.js";
-import { ownCustomerId } from "../permissions/policy.js";
-import { toCustomer } from "./customer.service.js";
+import type { Context } from "../auth/context.js";
+import { ownCustomerId } from "../policy.js";
 import type { CustomerPage, CustomerService } from "./customer.service.js";
 import {
   CreateCustomerInput,
@@ -12,6 +11,7 @@ import {
   CustomerConnection,
   ResetCustomerPasswordPayload,
   UpdateCustomerInput,
+  toCustomer,
 } from "./customer.types.js";
 import type { CustomerRecord } from "./customer.types.js";
 

@@ -1,9 +1,6 @@
-import DataLoader from "dataloader";
 import { CUSTOMERS_GROUP, generatePassword } from "../auth/admins.js";
 import type { Revocations } from "../auth/sessions.js";
 import type { Viewer } from "../auth/viewer.js";
-import type { Context } from "../graphql/context.js";
-import { perRequest } from "../graphql/context.js";
 import { normaliseEmail } from "../auth/email.js";
 import type { CachedUsers } from "../aws/cached-users.js";
 import type { CognitoUsers, UserRecord } from "../aws/cognito-users.js";
@@ -13,9 +10,9 @@ import { pageSize } from "../common/page.js";
 import type { Cursors } from "../common/page.js";
 import { AppError, BadUserInputError, ConflictError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { canManageCustomers, canSeeCustomer } from "../permissions/policy.js";
+import { canManageCustomers, canSeeCustomer } from "../policy.js";
 import { generateCustomerId, isCustomerId } from "./customer-id.js";
-import { CustomerStatus } from "./customer.types.js";
+import { customerFrom, isCustomerRecord, toCustomer } from "./customer.types.js";
 import type { CustomerRecord } from "./customer.types.js";
 
 /** What creating a customer with `sendInvitation` needs (the account service provides it). */
@@ -47,31 +44,9 @@ const isGroupPosition = (p: unknown): p is GroupPosition => {
   );
 };
 
-const CUSTOMER_LOADER = Symbol("customer-loader");
-
 /** Cognito returns at most 60 group members per call; a GraphQL page uses at most this many calls. */
 const COGNITO_PAGE = 60;
 const MAX_CALLS_PER_PAGE = 2;
-
-export function toCustomer(u: UserRecord): CustomerRecord {
-  return {
-    id: u.customerId ?? u.username,
-    name: u.name,
-    email: u.email,
-    status: !u.enabled
-      ? CustomerStatus.DISABLED
-      : u.status === "FORCE_CHANGE_PASSWORD" || u.status === "RESET_REQUIRED"
-        ? CustomerStatus.INVITED
-        : CustomerStatus.ACTIVE,
-    createdAt: u.createdAt,
-    updatedAt: u.updatedAt,
-  };
-}
-
-/** A Cognito user is this customer when its username is the id and its customer_id says so. */
-function isCustomerRecord(u: UserRecord | null, id: string): u is UserRecord {
-  return !!u && u.username === id && u.customerId === id;
-}
 
 function cleanName(input: string): string {
   const name = input
@@ -184,8 +159,7 @@ export class CustomerService {
    */
   async get(id: string): Promise<CustomerRecord | null> {
     if (!isCustomerId(id)) return null;
-    const u = await this.cache.get(id);
-    return isCustomerRecord(u, id) ? toCustomer(u) : null;
+    return customerFrom(await this.cache.get(id), id);
   }
 
   /**
@@ -195,10 +169,10 @@ export class CustomerService {
    */
   async read(id: string): Promise<CustomerRecord | null> {
     if (!isCustomerId(id)) return null;
-    const u = await this.users.get(id);
-    if (u) this.cache.remember(u);
+    const user = await this.users.get(id);
+    if (user) this.cache.remember(user);
     else this.cache.invalidate(id);
-    return isCustomerRecord(u, id) ? toCustomer(u) : null;
+    return customerFrom(user, id);
   }
 
   /**
@@ -209,18 +183,6 @@ export class CustomerService {
   lookup(viewer: Viewer | null, id: string): Promise<CustomerRecord | null> {
     if (!canSeeCustomer(viewer, id)) return Promise.resolve(null);
     return canManageCustomers(viewer) ? this.read(id) : this.get(id);
-  }
-
-  /** Per request, customers by id: one cached lookup per distinct id, however many files name it. */
-  loader(ctx: Context): DataLoader<string, CustomerRecord | null> {
-    return perRequest(
-      ctx,
-      CUSTOMER_LOADER,
-      () =>
-        new DataLoader<string, CustomerRecord | null>((ids) =>
-          Promise.all(ids.map((id) => this.get(id))),
-        ),
-    );
   }
 
   async exists(id: string): Promise<boolean> {
@@ -252,9 +214,10 @@ export class CustomerService {
         i < users.length || !page.nextToken ? { t: pos.t, o: i } : { t: page.nextToken, o: 0 };
       let i = pos.o;
       while (i < users.length && edges.length < size) {
-        const u = users[i++];
-        if (u && isCustomerRecord(u, u.username))
-          edges.push({ cursor: this.cursors.encode("customers", at(i)), node: toCustomer(u) });
+        const user = users[i++];
+        const customer = user ? customerFrom(user, user.username) : null;
+        if (customer)
+          edges.push({ cursor: this.cursors.encode("customers", at(i)), node: customer });
       }
       scanned = at(i);
       if (i < users.length) break; // the page is full inside this Cognito page

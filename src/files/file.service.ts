@@ -1,14 +1,11 @@
-import DataLoader from "dataloader";
+import type DataLoader from "dataloader";
 import type { Viewer } from "../auth/viewer.js";
 import type { ObjectHead, S3Store } from "../aws/s3-store.js";
 import { pageSize } from "../common/page.js";
 import type { Cursors } from "../common/page.js";
 import { isCustomerId } from "../customers/customer-id.js";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
-import type { Context } from "../graphql/context.js";
-import { perRequest } from "../graphql/context.js";
 import type { Logger } from "../log.js";
-import { limitConcurrency } from "../common/limit.js";
 import {
   canDeleteFrom,
   canReadFolder,
@@ -18,7 +15,7 @@ import {
   ownCustomerId,
   readableFolders,
   uploadFolder,
-} from "../permissions/policy.js";
+} from "../policy.js";
 import { folderOf, prefixOf } from "./folders.js";
 import {
   CUSTOMERS_ROOT,
@@ -99,8 +96,6 @@ type MergeOrder = "time" | "key";
 const MIME_RE =
   /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
 const SHA256_B64_RE = /^[A-Za-z0-9+/]{43}=$/;
-const HEAD_CONCURRENCY = 16;
-const HEAD_LOADER = Symbol("head-loader");
 
 function decodeMeta(v: string | undefined): string | null {
   if (v === undefined) return null;
@@ -110,6 +105,9 @@ function decodeMeta(v: string | undefined): string | null {
     return v;
   }
 }
+
+/** Object metadata by key for one request (the context's `loaders.heads`). */
+export type HeadLoader = Pick<DataLoader<string, ObjectHead | null>, "load">;
 
 /**
  * Files in one bucket: keys built by the server, listings straight from ListObjectsV2 (one call
@@ -359,11 +357,11 @@ export class FileService {
   }
 
   /** The file this id names, if the viewer may see it and it exists; otherwise null, alike. */
-  async get(ctx: Context, viewer: Viewer | null, id: string): Promise<FileRecord | null> {
+  async get(heads: HeadLoader, viewer: Viewer | null, id: string): Promise<FileRecord | null> {
     const parsed = this.ids.parse(id);
     const folder = parsed && folderOf(parsed);
     if (!parsed || !folder || !canReadFolder(viewer, folder)) return null;
-    const head = await this.headLoader(ctx).load(parsed.key);
+    const head = await heads.load(parsed.key);
     return head ? this.record(parsed, head.size, head.lastModified) : null;
   }
 
@@ -387,25 +385,12 @@ export class FileService {
     return id;
   }
 
-  /** Object metadata, one HEAD per key per request at most, at most 16 at a time. */
-  headLoader(ctx: Context): DataLoader<string, ObjectHead | null> {
-    return perRequest(ctx, HEAD_LOADER, () => {
-      const limited = limitConcurrency(HEAD_CONCURRENCY);
-      return new DataLoader<string, ObjectHead | null>(
-        (keys) => Promise.all(keys.map((k) => limited(() => this.store.head(k)))),
-        {
-          maxBatchSize: 1000,
-        },
-      );
-    });
+  async contentType(heads: HeadLoader, file: FileRecord): Promise<string | null> {
+    return (await heads.load(file.key))?.contentType ?? null;
   }
 
-  async contentType(ctx: Context, file: FileRecord): Promise<string | null> {
-    return (await this.headLoader(ctx).load(file.key))?.contentType ?? null;
-  }
-
-  async uploadedBy(ctx: Context, file: FileRecord): Promise<string | null> {
-    return decodeMeta((await this.headLoader(ctx).load(file.key))?.metadata["uploaded-by"]);
+  async uploadedBy(heads: HeadLoader, file: FileRecord): Promise<string | null> {
+    return decodeMeta((await heads.load(file.key))?.metadata["uploaded-by"]);
   }
 
   downloadUrl(file: FileRecord): Promise<string> {

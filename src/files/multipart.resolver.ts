@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import type { StoredPart } from "../aws/s3-store.js";
-import type { Context } from "../graphql/context.js";
+import type { Context } from "../auth/context.js";
 import { FileType, RequestUploadInput } from "./file.types.js";
 import type { FileRecord } from "./file.types.js";
 import type { MultipartService, SignedPart, StartedUpload } from "./multipart.service.js";

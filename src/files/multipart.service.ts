@@ -4,7 +4,7 @@ import type { S3Store, StoredPart } from "../aws/s3-store.js";
 import { S3_OBJECT_MAX_BYTES } from "../config.js";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { canWriteFolder } from "../permissions/policy.js";
+import { canWriteFolder } from "../policy.js";
 import { folderOf } from "./folders.js";
 import type { FileService, UploadRequest } from "./file.service.js";
 import type { FileRecord } from "./file.types.js";

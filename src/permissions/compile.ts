@@ -1,6 +1,6 @@
 import type { GraphQLFieldResolver, GraphQLSchema } from "graphql";
 import { defaultFieldResolver, isIntrospectionType, isObjectType } from "graphql";
-import type { Context } from "../graphql/context.js";
+import type { Context } from "../auth/context.js";
 import type { Args, PermissionOptions, Rule, RuleMap } from "./algebra.js";
 import { ConstRule, LeafRule, LogicRule, NotRule, allow, checkOptions, isRule } from "./algebra.js";
 

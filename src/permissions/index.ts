@@ -18,7 +18,7 @@ import {
 
 /**
  * Who may read and do what: every type and field of the schema, each rule a decision of
- * policy.ts (rules.ts says which). Start-up refuses a schema field missing here, and
+ * src/policy.ts (rules.ts says which). Start-up refuses a schema field missing here, and
  * docs/permissions.md shows this map with what each kind of actor gets (`npm run
  * docs:permissions`). Types reached only through a guarded field (a payload, an edge) are
  * `allow`ed: the field returning them is the gate. Services scope their S3 and Cognito queries

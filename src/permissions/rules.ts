@@ -1,14 +1,14 @@
 import type { Viewer } from "../auth/viewer.js";
 import { folderOf, folderNamedBy } from "../files/folders.js";
 import { AppError, NotFoundError, UnauthenticatedError } from "../errors.js";
-import type { Context } from "../graphql/context.js";
-import type { Folder } from "./policy.js";
-import * as policy from "./policy.js";
+import type { Context } from "../auth/context.js";
+import type { Folder } from "../policy.js";
+import * as policy from "../policy.js";
 import { rule } from "./algebra.js";
 import type { RuleResult } from "./algebra.js";
 
 /**
- * Named rules: each applies one decision of policy.ts to what a field has at hand (the viewer,
+ * Named rules: each applies one decision of src/policy.ts to what a field has at hand (the viewer,
  * the parent object, the arguments). The map in index.ts says where each applies. Anonymous
  * requests get UNAUTHENTICATED from every rule; a rule answering false gets FORBIDDEN (the
  * fallbackError in index.ts).

@@ -300,7 +300,7 @@ describe("customer management (issue 'Customer management')", () => {
     };
     const viewer = (role: "ADMIN" | "CUSTOMER", customerId: string | null) =>
       ({ id: "sub", username: customerId ?? "admin.x", email: null, role, customerId }) as never;
-    const ctx = (v: unknown) => ({ requestId: "r", log: undefined, viewer: v, scoped: new Map() });
+    const ctx = (v: unknown) => ({ requestId: "r", log: undefined, viewer: v });
     for (const name of ["id", "name", "email", "status", "createdAt", "updatedAt"]) {
       const resolve = fields[name]!.resolve!;
       const run = (v: unknown) => {

@@ -12,8 +12,9 @@ import { ForbiddenError, NotFoundError } from "../../src/errors.js";
 import { randomBytes } from "node:crypto";
 import { Sealer } from "../../src/common/sealer.js";
 import { FileIds, buildKey } from "../../src/files/keys.js";
-import type { Context } from "../../src/graphql/context.js";
+import type { Context } from "../../src/auth/context.js";
 import { silentLogger } from "../../src/log.js";
+import { createLoaders } from "../../src/aws/loaders.js";
 import type {
   FallbackError,
   PermissionOptions,
@@ -47,6 +48,12 @@ import {
 } from "../../src/permissions/rules.js";
 import { ACTORS } from "./actors.js";
 import type { Actor } from "./actors.js";
+
+/** The rules look nothing up: loaders that fail the test when used. */
+const unusedLoaders = createLoaders(
+  { head: () => Promise.reject(new Error("no HEAD in a permission test")) },
+  { get: () => Promise.reject(new Error("no user lookup in a permission test")) },
+);
 
 /**
  * The compiled layer against graphql-shield 7.6.5 itself: every rule combination it accepts,
@@ -135,7 +142,7 @@ const ctxOf = (viewer: Viewer | null): Context => ({
   viewer,
   token: null,
   source: "differential",
-  scoped: new Map(),
+  loaders: unusedLoaders,
 });
 
 // ---- rules: leaves of every kind of answer, the app's own rules, and combinations

@@ -27,7 +27,9 @@ import { CachedUsers } from "../../src/aws/cached-users.js";
 import { CognitoUsers } from "../../src/aws/cognito-users.js";
 import type { UserRecord } from "../../src/aws/cognito-users.js";
 import { generateCustomerId, isCustomerId } from "../../src/customers/customer-id.js";
-import { CustomerService, toCustomer } from "../../src/customers/customer.service.js";
+import { CustomerService } from "../../src/customers/customer.service.js";
+import { customerFrom, toCustomer } from "../../src/customers/customer.types.js";
+import { createLoaders } from "../../src/aws/loaders.js";
 import { AppError } from "../../src/errors.js";
 import { createLogger } from "../../src/log.js";
 
@@ -349,25 +351,21 @@ describe("CustomerService.create: races and generated ids", () => {
   });
 
   it("a customer id looked up before it existed is found right after it is created", async () => {
-    const { service, log } = setup();
+    const { service, log, cache } = setup();
     // E.g. an admin tried to upload for this id first: "no such customer" must not be cached.
     expect(await service.exists("late-comer")).toBe(false);
     expect(await service.get("late-comer")).toBeNull();
     await service.create({ email: "l@late.example", name: "Late", id: "late-comer" }, log);
     expect(await service.exists("late-comer")).toBe(true);
-    const ctx = {
-      requestId: "r",
-      log,
-      viewer: null,
-      token: null,
-      source: "test",
-      scoped: new Map(),
-    };
-    const found = await service.loader(ctx).loadMany(["late-comer", "nobody"]);
-    expect(found.map((c) => (c instanceof Error ? c : (c?.id ?? null)))).toEqual([
-      "late-comer",
-      null,
-    ]);
+    // A request's users loader goes through the same cache the service invalidated.
+    const loaders = createLoaders({ head: () => Promise.resolve(null) }, cache);
+    const ids = ["late-comer", "nobody"];
+    const found = await loaders.users.loadMany(ids);
+    expect(
+      found.map((user, index) =>
+        user instanceof Error ? user : (customerFrom(user, ids[index]!)?.id ?? null),
+      ),
+    ).toEqual(["late-comer", null]);
   });
 });
 

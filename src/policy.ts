@@ -1,8 +1,8 @@
-import type { RoleName, Viewer } from "../auth/viewer.js";
+import type { RoleName, Viewer } from "./auth/viewer.js";
 
 /**
  * Who may do what, stated once. Every function here is a pure decision over the viewer (null:
- * no token) and the thing acted on. The rule map (index.ts) applies them to the schema, and the
+ * no token) and the thing acted on. The rule map (permissions/index.ts) applies them to the schema, and the
  * services call the same functions to scope their queries; resolvers and services read no role.
  */
 

@@ -1,8 +1,12 @@
-import type { Viewer } from "../auth/viewer.js";
+import type { Loaders } from "../aws/loaders.js";
 import { UnauthenticatedError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { Viewer } from "./viewer.js";
 
-/** Per-request state. Built by the HTTP layer before execution; never shared across requests. */
+/**
+ * Who is asking, for one request: built by the HTTP layer before execution; never shared across
+ * requests.
+ */
 export interface Context {
   readonly requestId: string;
   /** Carries requestId and actor on every line. */
@@ -13,8 +17,8 @@ export interface Context {
   readonly token: string | null;
   /** The client's address, for throttling and audit lines. */
   readonly source: string;
-  /** Per-request memo for DataLoaders and the like (see `perRequest`). */
-  readonly scoped: Map<unknown, unknown>;
+  /** This request's batched lookups (object heads, user records). */
+  readonly loaders: Loaders;
 }
 
 /**
@@ -24,16 +28,6 @@ export interface Context {
 export function signedIn(ctx: Context): Viewer {
   if (!ctx.viewer) throw new UnauthenticatedError();
   return ctx.viewer;
-}
-
-/** One instance per request and key: how DataLoaders stay per-request. */
-export function perRequest<T>(ctx: Context, key: unknown, create: () => T): T {
-  let v = ctx.scoped.get(key) as T | undefined;
-  if (v === undefined) {
-    v = create();
-    ctx.scoped.set(key, v);
-  }
-  return v;
 }
 
 /** Who acts, for audit and log lines: `admin:<username>`, `customer:<id>` or `anonymous`. */
