@@ -16,7 +16,7 @@ import { SignInService } from "./auth/auth.service.js";
 import { Revocations, SessionSeals } from "./auth/sessions.js";
 import { SignInThrottle } from "./auth/throttle.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
-import { ViewerResolver } from "./auth/viewer.js";
+import { Authenticator } from "./auth/authenticator.js";
 import type { Backends } from "./aws/backends.js";
 import { createAwsClients } from "./aws/clients.js";
 import type { AwsClients } from "./aws/clients.js";
@@ -216,7 +216,7 @@ export interface App {
   readonly services: ApiServices;
   readonly apollo: ApolloServer<Context>;
   readonly clients: AwsClients;
-  readonly viewers: ViewerResolver;
+  readonly authenticator: Authenticator;
   /** One request's loaders over this app's store and user cache (what every context carries). */
   loaders(): Loaders;
   /** Builds a request context the way the HTTP layer does (tests use it with executeOperation). */
@@ -252,7 +252,7 @@ export async function createApp(
   await verifier
     .hydrate()
     .catch((err: unknown) => log.warn("JWKS not loaded yet; will retry on first request", { err }));
-  const viewers = new ViewerResolver(
+  const authenticator = new Authenticator(
     verifier,
     cachedUsers,
     settings.account.adminMfa === "required",
@@ -287,7 +287,7 @@ export async function createApp(
   const apollo = createApollo(schema, settings, server);
   await apollo.start();
   const loaders = () => createLoaders(store, cachedUsers);
-  const context = createContextFactory(viewers, log, loaders);
+  const context = createContextFactory(authenticator, log, loaders);
   const readiness = createReadiness({
     cognito: (abortSignal) =>
       clients.cognito.send(
@@ -326,7 +326,7 @@ export async function createApp(
     services,
     apollo,
     clients,
-    viewers,
+    authenticator,
     loaders,
     context,
     respond: respondTo,

@@ -3,7 +3,7 @@ import { normaliseEmail } from "../auth/email.js";
 import { PASSWORD_POLICY_MESSAGE, meetsPasswordPolicy } from "../auth/password-policy.js";
 import type { Revocations } from "../auth/sessions.js";
 import type { SignInThrottle } from "../auth/throttle.js";
-import type { Viewer } from "../auth/viewer.js";
+import type { Identity } from "../auth/identity.js";
 import type { CachedUsers } from "../aws/cached-users.js";
 import type { CognitoAuth } from "../aws/cognito-auth.js";
 import { AuthRefused } from "../aws/cognito-auth.js";
@@ -205,7 +205,7 @@ export class AccountService {
    * one too: the client signs in again with the new password.
    */
   async changePassword(
-    viewer: Viewer,
+    viewer: Identity,
     current: string,
     next: string,
     caller: Caller,
@@ -229,7 +229,7 @@ export class AccountService {
     return true;
   }
 
-  async signOutEverywhere(viewer: Viewer, log: Logger): Promise<true> {
+  async signOutEverywhere(viewer: Identity, log: Logger): Promise<true> {
     await this.sessions.revoke(viewer.username, log);
     audit(log, "signOutEverywhere", viewer.username, "ok");
     return true;
@@ -237,7 +237,7 @@ export class AccountService {
 
   /** Starts authenticator-app setup: the secret, also as an otpauth:// URI for a QR code. */
   async beginTotpSetup(
-    viewer: Viewer,
+    viewer: Identity,
     accessToken: string | null,
     log: Logger,
   ): Promise<TotpSetup> {
@@ -257,7 +257,7 @@ export class AccountService {
 
   /** Turns MFA on once a code from the app checks out; sign-ins then ask for a code. */
   async confirmTotpSetup(
-    viewer: Viewer,
+    viewer: Identity,
     accessToken: string | null,
     code: string,
     caller: Caller,
@@ -296,7 +296,7 @@ export class AccountService {
     }
   }
 
-  private accessToken(viewer: Viewer, token: string | null): string {
+  private accessToken(viewer: Identity, token: string | null): string {
     if (viewer.tokenUse !== "access" || !token)
       throw new BadUserInputError(
         "Send the access token (not the ID token) as 'Authorization: Bearer <accessToken>' to set up an authenticator app",

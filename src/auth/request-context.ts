@@ -1,7 +1,7 @@
 import { GraphQLError } from "graphql";
 import type { Loaders } from "../aws/loaders.js";
 import { bearerToken } from "./token-verifier.js";
-import type { ViewerResolver } from "./viewer.js";
+import type { Authenticator } from "./authenticator.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Context } from "./context.js";
@@ -21,7 +21,7 @@ export interface ContextRequest {
  * token answers 401 UNAUTHENTICATED, an unreachable Cognito 503, before any resolver runs.
  */
 export function createContextFactory(
-  viewers: ViewerResolver,
+  authenticator: Authenticator,
   log: Logger,
   /** Makes one request's loaders (`createLoaders` over the app's store and user cache). */
   loaders: () => Loaders,
@@ -31,9 +31,11 @@ export function createContextFactory(
     try {
       // A token verified before is well formed: look it up before paying for the format check.
       const header = req.authorization;
-      const known = header?.startsWith("Bearer ") ? viewers.cached(header.slice(7)) : undefined;
+      const known = header?.startsWith("Bearer ")
+        ? authenticator.cached(header.slice(7))
+        : undefined;
       const token = known ? (header as string).slice(7) : bearerToken(header);
-      const viewer = known ?? (token ? await viewers.resolve(token) : null);
+      const viewer = known ?? (token ? await authenticator.authenticate(token) : null);
       return {
         requestId,
         viewer,

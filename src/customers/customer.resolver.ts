@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { ViewerType } from "../auth/auth.types.js";
-import type { Viewer } from "../auth/viewer.js";
+import { Viewer } from "../auth/auth.types.js";
+import type { Identity } from "../auth/identity.js";
 import type { Context } from "../auth/context.js";
 import { ownCustomerId } from "../policy.js";
 import type { CustomerPage, CustomerService } from "./customer.service.js";
@@ -67,13 +67,13 @@ export class CustomerResolver {
   }
 }
 
-@Resolver(() => ViewerType)
+@Resolver(() => Viewer)
 export class ViewerCustomerResolver {
   @FieldResolver(() => Customer, {
     nullable: true,
     description: "The viewer's own profile; null for admins",
   })
-  customer(@Root() viewer: Viewer): CustomerRecord | null {
+  customer(@Root() viewer: Identity): CustomerRecord | null {
     // The record was read when the request was authenticated: no further Cognito call.
     return ownCustomerId(viewer) !== null ? toCustomer(viewer.user) : null;
   }

@@ -1,6 +1,6 @@
 import { CUSTOMERS_GROUP, generatePassword } from "../auth/admins.js";
 import type { Revocations } from "../auth/sessions.js";
-import type { Viewer } from "../auth/viewer.js";
+import type { Identity } from "../auth/identity.js";
 import { normaliseEmail } from "../auth/email.js";
 import type { CachedUsers } from "../aws/cached-users.js";
 import type { CognitoUsers, UserRecord } from "../aws/cognito-users.js";
@@ -180,7 +180,7 @@ export class CustomerService {
    * Cognito has it now (`read`); a customer gets themself through the cache (`get`). Anyone
    * else's id answers null, like a missing one (the permission layer refuses those first).
    */
-  lookup(viewer: Viewer | null, id: string): Promise<CustomerRecord | null> {
+  lookup(viewer: Identity | null, id: string): Promise<CustomerRecord | null> {
     if (!canSeeCustomer(viewer, id)) return Promise.resolve(null);
     return canManageCustomers(viewer) ? this.read(id) : this.get(id);
   }

@@ -3,16 +3,10 @@ import { Customer, customerFrom } from "../customers/customer.types.js";
 import type { CustomerRecord } from "../customers/customer.types.js";
 import type { Context } from "../auth/context.js";
 import type { FilePage, FileService, Ticket } from "./file.service.js";
-import {
-  FileConnection,
-  FileScope,
-  FileType,
-  RequestUploadInput,
-  UploadTicket,
-} from "./file.types.js";
+import { FileConnection, FileScope, File, RequestUploadInput, UploadTicket } from "./file.types.js";
 import type { FileRecord } from "./file.types.js";
 
-@Resolver(() => FileType)
+@Resolver(() => File)
 export class FileResolver {
   constructor(private readonly service: FileService) {}
 
@@ -31,7 +25,7 @@ export class FileResolver {
     return this.service.list(ctx.viewer, { first, after, scope, customerId });
   }
 
-  @Query(() => FileType, {
+  @Query(() => File, {
     complexity: 5, // query cost: an S3 HEAD
     nullable: true,
     description: "Null when it does not exist or the viewer may not see it",

@@ -1,5 +1,5 @@
 import type DataLoader from "dataloader";
-import type { Viewer } from "../auth/viewer.js";
+import type { Identity } from "../auth/identity.js";
 import type { ObjectHead, S3Store } from "../aws/s3-store.js";
 import { pageSize } from "../common/page.js";
 import type { Cursors } from "../common/page.js";
@@ -143,7 +143,7 @@ export class FileService {
    * and in a fixed order, so a bad request costs no Cognito call.
    */
   async resolveUploadTarget(
-    viewer: Viewer | null,
+    viewer: Identity | null,
     input: UploadRequest,
     limits: UploadLimits,
   ): Promise<UploadTarget> {
@@ -206,7 +206,7 @@ export class FileService {
     };
   }
 
-  async requestUpload(viewer: Viewer | null, input: UploadRequest, log: Logger): Promise<Ticket> {
+  async requestUpload(viewer: Identity | null, input: UploadRequest, log: Logger): Promise<Ticket> {
     const target = await this.resolveUploadTarget(viewer, input, {
       maxBytes: this.settings.uploadMaxBytes,
       tooLarge: (max) =>
@@ -248,7 +248,7 @@ export class FileService {
    * viewer read (`readableFolders`), narrowed to `scope`.
    */
   foldersToList(
-    viewer: Viewer | null,
+    viewer: Identity | null,
     scope: FileScope | null | undefined,
     customerId: string | null | undefined,
   ): { prefixes: string[]; order: MergeOrder } {
@@ -278,7 +278,7 @@ export class FileService {
 
   /** A page of files: the folders `foldersToList` says, `customerId`'s alone when it is given. */
   list(
-    viewer: Viewer | null,
+    viewer: Identity | null,
     args: {
       first?: number | null;
       after?: string | null;
@@ -357,7 +357,7 @@ export class FileService {
   }
 
   /** The file this id names, if the viewer may see it and it exists; otherwise null, alike. */
-  async get(heads: HeadLoader, viewer: Viewer | null, id: string): Promise<FileRecord | null> {
+  async get(heads: HeadLoader, viewer: Identity | null, id: string): Promise<FileRecord | null> {
     const parsed = this.ids.parse(id);
     const folder = parsed && folderOf(parsed);
     if (!parsed || !folder || !canReadFolder(viewer, folder)) return null;
@@ -365,7 +365,7 @@ export class FileService {
     return head ? this.record(parsed, head.size, head.lastModified) : null;
   }
 
-  async delete(viewer: Viewer | null, id: string, log: Logger): Promise<string> {
+  async delete(viewer: Identity | null, id: string, log: Logger): Promise<string> {
     const parsed = this.ids.parse(id);
     const folder = parsed && folderOf(parsed);
     if (!parsed || !folder) throw new BadUserInputError("'id' is not a file id", "id");

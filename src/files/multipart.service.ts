@@ -1,4 +1,4 @@
-import type { Viewer } from "../auth/viewer.js";
+import type { Identity } from "../auth/identity.js";
 import { awsErrorName } from "../aws/errors.js";
 import type { S3Store, StoredPart } from "../aws/s3-store.js";
 import { S3_OBJECT_MAX_BYTES } from "../config.js";
@@ -144,7 +144,7 @@ export class MultipartService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async start(viewer: Viewer | null, input: UploadRequest, log: Logger): Promise<StartedUpload> {
+  async start(viewer: Identity | null, input: UploadRequest, log: Logger): Promise<StartedUpload> {
     const target = await this.files.resolveUploadTarget(viewer, input, {
       maxBytes: Math.min(this.settings.multipartMaxBytes, S3_OBJECT_MAX_BYTES),
       tooLarge: (max) => `'size' is above ${max} bytes, the most one multipart upload may assemble`,
@@ -183,7 +183,7 @@ export class MultipartService {
   }
 
   async sign(
-    viewer: Viewer | null,
+    viewer: Identity | null,
     fileId: string,
     uploadId: string,
     partNumbers: readonly number[],
@@ -226,7 +226,11 @@ export class MultipartService {
   }
 
   /** The parts S3 holds so far (to resume after a dropped connection or a reload). */
-  async listParts(viewer: Viewer | null, fileId: string, uploadId: string): Promise<StoredPart[]> {
+  async listParts(
+    viewer: Identity | null,
+    fileId: string,
+    uploadId: string,
+  ): Promise<StoredPart[]> {
     const ref = this.resolve(viewer, fileId, uploadId);
     try {
       return await this.store.listParts(ref.parsed.key, ref.s3UploadId);
@@ -236,7 +240,7 @@ export class MultipartService {
   }
 
   async complete(
-    viewer: Viewer | null,
+    viewer: Identity | null,
     fileId: string,
     uploadId: string,
     parts: readonly { partNumber: number; etag: string }[],
@@ -301,7 +305,7 @@ export class MultipartService {
   }
 
   async abort(
-    viewer: Viewer | null,
+    viewer: Identity | null,
     fileId: string,
     uploadId: string,
     log: Logger,
@@ -333,7 +337,7 @@ export class MultipartService {
    * this server issued, in a folder the viewer may write, and the handle must be one this server
    * sealed for that same key. S3 ties upload ids to keys as well.
    */
-  private resolve(viewer: Viewer | null, fileId: string, uploadId: string): UploadRef {
+  private resolve(viewer: Identity | null, fileId: string, uploadId: string): UploadRef {
     const parsed = this.files.ids.parse(fileId);
     const folder = parsed && folderOf(parsed);
     if (!parsed || !folder) throw new BadUserInputError("'fileId' is not a file id", "fileId");

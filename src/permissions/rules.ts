@@ -1,4 +1,4 @@
-import type { Viewer } from "../auth/viewer.js";
+import type { Identity } from "../auth/identity.js";
 import { folderOf, folderNamedBy } from "../files/folders.js";
 import { AppError, NotFoundError, UnauthenticatedError } from "../errors.js";
 import type { Context } from "../auth/context.js";
@@ -19,7 +19,11 @@ import type { RuleResult } from "./algebra.js";
  * because their authenticator app is not set up yet is told so. Callers pass functions defined
  * once, not closures: the object rules run for every field of every object of a response.
  */
-function signedIn<X>(ctx: Context, decide: (viewer: Viewer, x: X) => RuleResult, x: X): RuleResult {
+function signedIn<X>(
+  ctx: Context,
+  decide: (viewer: Identity, x: X) => RuleResult,
+  x: X,
+): RuleResult {
   const v = ctx.viewer;
   if (!v) return new UnauthenticatedError();
   const res = decide(v, x);
@@ -34,29 +38,29 @@ const MFA_SETUP_REQUIRED = new AppError(
 
 /** For rules decoding a folder from an argument: one that names none is left to the resolver. */
 function onFolder(
-  decide: (viewer: Viewer, folder: Folder) => RuleResult,
-): (viewer: Viewer, folder: Folder | null) => RuleResult {
+  decide: (viewer: Identity, folder: Folder) => RuleResult,
+): (viewer: Identity, folder: Folder | null) => RuleResult {
   return (v, folder) => (folder ? decide(v, folder) : policy.hasRole(v));
 }
 
-const readsFile = (v: Viewer, parent: unknown): boolean => {
+const readsFile = (v: Identity, parent: unknown): boolean => {
   const folder = folderOf(parent);
   return folder !== null && policy.canReadFolder(v, folder);
 };
-const seesCustomer = (v: Viewer, parent: unknown): boolean =>
+const seesCustomer = (v: Identity, parent: unknown): boolean =>
   policy.canSeeCustomer(v, (parent as { id?: unknown } | null)?.id);
-const looksUpCustomer = (v: Viewer, id: unknown): RuleResult =>
+const looksUpCustomer = (v: Identity, id: unknown): RuleResult =>
   policy.canSeeCustomer(v, id) || new NotFoundError("No such customer");
 const looksUpFile = onFolder(
   (v, folder) => policy.canReadFolder(v, folder) || new NotFoundError("No such file"),
 );
 const listsFolder = onFolder(policy.canReadFolder);
 const writesFolder = onFolder(policy.canWriteFolder);
-const uploadsTo = (v: Viewer, input: unknown): boolean => {
+const uploadsTo = (v: Identity, input: unknown): boolean => {
   const folder = policy.uploadFolder(v, (input ?? {}) as Parameters<typeof policy.uploadFolder>[1]);
   return folder ? policy.canWriteFolder(v, folder) : policy.hasRole(v);
 };
-const deletesIn = (v: Viewer, folder: Folder | null): boolean =>
+const deletesIn = (v: Identity, folder: Folder | null): boolean =>
   folder ? policy.canDeleteFrom(v, folder) : policy.canDeleteFiles(v);
 
 export const hasRole = rule(

@@ -5,8 +5,8 @@ import { shield } from "graphql-shield";
 import { describe, expect, it } from "vitest";
 import { ADMINS_GROUP, CUSTOMERS_GROUP } from "../../src/auth/admins.js";
 import type { TokenVerifier } from "../../src/auth/token-verifier.js";
-import { ViewerResolver } from "../../src/auth/viewer.js";
-import type { Viewer } from "../../src/auth/viewer.js";
+import { Authenticator } from "../../src/auth/authenticator.js";
+import type { Identity } from "../../src/auth/identity.js";
 import type { UserRecord } from "../../src/aws/cognito-users.js";
 import { ForbiddenError, NotFoundError } from "../../src/errors.js";
 import { randomBytes } from "node:crypto";
@@ -62,7 +62,7 @@ const unusedLoaders = createLoaders(
  * class, code and message.
  */
 
-// ---- actors: viewers made by the API's own ViewerResolver from token claims and user records
+// ---- actors: viewers made by the API's own Authenticator from token claims and user records
 
 const NOW = new Date("2026-12-01T00:00:00Z");
 const user = (
@@ -94,7 +94,7 @@ const ACCOUNTS: Record<string, { groups: string[]; user: UserRecord | null }> = 
   bothGroups: { groups: [CUSTOMERS_GROUP, ADMINS_GROUP], user: user("both-co", "both-co") },
 };
 // Token checks are not what is compared here: the verifier answers claims for a known "token".
-const viewers = new ViewerResolver(
+const authenticator = new Authenticator(
   {
     verify: async (token: string) => ({
       sub: `sub-${ACCOUNTS[token]!.user?.username ?? token}`,
@@ -126,17 +126,17 @@ const ACTING: Record<Actor, { token: string | null; target: string }> = {
 };
 
 /** The viewer the request context would carry, or the error it refuses the token with. */
-async function viewerOf(actor: Actor): Promise<{ viewer: Viewer | null } | { refused: string }> {
+async function viewerOf(actor: Actor): Promise<{ viewer: Identity | null } | { refused: string }> {
   const { token } = ACTING[actor];
   if (token === null) return { viewer: null };
   try {
-    return { viewer: await viewers.resolve(token) };
+    return { viewer: await authenticator.authenticate(token) };
   } catch (err) {
     return { refused: `${(err as ForbiddenError).extensions.code}: ${(err as Error).message}` };
   }
 }
 
-const ctxOf = (viewer: Viewer | null): Context => ({
+const ctxOf = (viewer: Identity | null): Context => ({
   requestId: "differential",
   log: silentLogger,
   viewer,

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { buildSchema, graphql } from "graphql";
 import * as shieldApi from "graphql-shield";
 import { describe, expect, it } from "vitest";
-import type { Viewer } from "../../src/auth/viewer.js";
+import type { Identity } from "../../src/auth/identity.js";
 import { buildAppSchema } from "../../src/schema.js";
 import type { Context } from "../../src/auth/context.js";
 import { silentLogger } from "../../src/log.js";
@@ -26,19 +26,19 @@ const unusedLoaders = createLoaders(
   { get: () => Promise.reject(new Error("no user lookup in a permission test")) },
 );
 
-function ctx(viewer: Partial<Viewer> | null): Context {
+function ctx(viewer: Partial<Identity> | null): Context {
   return {
     requestId: "t",
     log: silentLogger,
-    viewer: viewer as Viewer | null,
+    viewer: viewer as Identity | null,
     token: null,
     source: "test",
     loaders: unusedLoaders,
   };
 }
-const admin = { role: "ADMIN", customerId: null, username: "admin.x" } as Viewer;
-const acme = { role: "CUSTOMER", customerId: "acme", username: "acme" } as Viewer;
-const noGroup = { role: null, customerId: null, username: "nobody" } as Viewer;
+const admin = { role: "ADMIN", customerId: null, username: "admin.x" } as Identity;
+const acme = { role: "CUSTOMER", customerId: "acme", username: "acme" } as Identity;
+const noGroup = { role: null, customerId: null, username: "nobody" } as Identity;
 
 const tiny = () => buildSchema(`type Query { a: String b: String } input In { x: String }`);
 const opts: PermissionOptions = { allowExternalErrors: true };

@@ -10,7 +10,7 @@ import type { ApiServices } from "../../../src/app.js";
 import { CUSTOMERS_GROUP } from "../../../src/auth/admins.js";
 import { CognitoAuth } from "../../../src/aws/cognito-auth.js";
 import { Sealer } from "../../../src/common/sealer.js";
-import type { Viewer } from "../../../src/auth/viewer.js";
+import type { Identity } from "../../../src/auth/identity.js";
 import { CachedUsers } from "../../../src/aws/cached-users.js";
 import { createLoaders } from "../../../src/aws/loaders.js";
 import type { Loaders } from "../../../src/aws/loaders.js";
@@ -45,7 +45,7 @@ export interface Rig {
   /** The fixture's own services (local stack): the real app, and the same without the layer. */
   readonly stack: { with: Target; without: Target };
   /** Viewers resolved once from the real tokens (the "without" side injects them). */
-  readonly viewers: ReadonlyMap<string, Viewer>;
+  readonly viewers: ReadonlyMap<string, Identity>;
   readonly memoryCustomers: number;
   readonly memoryCognito: MemoryCognitoUsers;
   exec(
@@ -141,8 +141,8 @@ export async function buildRig(
   o: { memoryCustomers: number; filesEach: number; pageFiles: number; bigFolder: number },
 ): Promise<Rig> {
   const tokens = [f.adminToken, f.small.token, f.big.token];
-  const viewers = new Map<string, Viewer>();
-  for (const t of tokens) viewers.set(`Bearer ${t}`, await f.app.viewers.resolve(t));
+  const viewers = new Map<string, Identity>();
+  for (const t of tokens) viewers.set(`Bearer ${t}`, await f.app.authenticator.authenticate(t));
   const log: Logger = discardingLogger();
   // "Without": no token verification, no rules; the viewer is looked up by header, not verified.
   const injected =
