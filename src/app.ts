@@ -57,7 +57,7 @@ import { loadWebAssets, s3Origins } from "./http/web-assets.js";
 import type { Logger } from "./log.js";
 import type { RuleMap } from "./permissions/algebra.js";
 import { applyPermissions } from "./permissions/compile.js";
-import { permissionOptions, permissions } from "./permissions/index.js";
+import { auditRefusal, permissionOptions, permissions } from "./permissions/index.js";
 
 /** The settings of Config the app uses (tests build it directly). */
 export type AppSettings = Pick<
@@ -106,7 +106,7 @@ export async function buildExecutableSchema(
       new MultipartResolver(services.multipart),
     ]),
   );
-  if (rules) applyPermissions(schema, rules, permissionOptions);
+  if (rules) applyPermissions(schema, rules, permissionOptions, auditRefusal);
   return schema;
 }
 

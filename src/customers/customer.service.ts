@@ -8,6 +8,7 @@ import { CUSTOMER_ID_ATTRIBUTE } from "../aws/cognito-users.js";
 import { awsErrorName, rethrowAws } from "../aws/errors.js";
 import { pageSize } from "../common/page.js";
 import type { Cursors } from "../common/page.js";
+import { audited } from "../audit.js";
 import { AppError, BadUserInputError, ConflictError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { canManageCustomers, canSeeCustomer } from "../policy.js";
@@ -285,7 +286,7 @@ export class CustomerService {
           throw new ConflictError("A user with this email already exists");
         rethrowAws(err);
       } finally {
-        note.extra = { changed };
+        note.details.changed = changed;
         this.cache.invalidate(id);
       }
       const fresh = await this.users.get(id);
@@ -343,53 +344,5 @@ export class CustomerService {
       }
       return id;
     });
-  }
-}
-
-/** How an admin action ended, for its audit line. */
-function outcomeOf(err: unknown): string {
-  if (err instanceof AppError)
-    switch (err.code) {
-      case "BAD_USER_INPUT":
-        return "invalid";
-      case "CONFLICT":
-        return "conflict";
-      case "NOT_FOUND":
-        return "not_found";
-      case "SERVICE_UNAVAILABLE":
-        return "unavailable";
-      default:
-        return err.code.toLowerCase();
-    }
-  return "error";
-}
-
-interface AuditNote {
-  /** What the action is about; may be refined while it runs (a generated id). */
-  target: string;
-  extra: Record<string, unknown>;
-}
-
-/**
- * Runs one admin action and writes exactly one audit line for it, however it ends: msg "audit",
- * action, target, outcome (ok, invalid, conflict, not_found, unavailable, error), plus the
- * request id and actor the request's logger carries. Never arguments or passwords.
- */
-async function audited<T>(
-  log: Logger,
-  action: string,
-  target: string,
-  run: (note: AuditNote) => Promise<T>,
-): Promise<T> {
-  // Targets come from the request; a malformed one is logged as given, but never at length.
-  const note: AuditNote = { target: target.slice(0, 200), extra: {} };
-  let outcome = "ok";
-  try {
-    return await run(note);
-  } catch (err) {
-    outcome = outcomeOf(err);
-    throw err;
-  } finally {
-    log.info("audit", { ...note.extra, audit: true, action, target: note.target, outcome });
   }
 }

@@ -4,6 +4,8 @@ import type { ObjectHead, S3Store } from "../aws/s3-store.js";
 import { pageSize } from "../common/page.js";
 import type { Cursors } from "../common/page.js";
 import { isCustomerId } from "../customers/customer-id.js";
+import { audited } from "../audit.js";
+import type { AuditNote } from "../audit.js";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
 import {
@@ -206,7 +208,17 @@ export class FileService {
     };
   }
 
-  async requestUpload(viewer: Identity | null, input: UploadRequest, log: Logger): Promise<Ticket> {
+  requestUpload(viewer: Identity | null, input: UploadRequest, log: Logger): Promise<Ticket> {
+    return audited(log, "requestUpload", input.customerId ?? input.scope ?? "-", (note) =>
+      this.signUpload(viewer, input, note),
+    );
+  }
+
+  private async signUpload(
+    viewer: Identity | null,
+    input: UploadRequest,
+    note: AuditNote,
+  ): Promise<Ticket> {
     const target = await this.resolveUploadTarget(viewer, input, {
       maxBytes: this.settings.uploadMaxBytes,
       tooLarge: (max) =>
@@ -225,15 +237,8 @@ export class FileService {
       ...(target.checksumSha256 ? { checksumSha256: target.checksumSha256 } : {}),
       expiresIn,
     });
-    log.info("audit", {
-      audit: true,
-      action: "requestUpload",
-      target: this.ids.of(key),
-      scope: target.scope,
-      customerId: target.customerId,
-      size: target.size,
-      outcome: "ok",
-    });
+    note.target = this.ids.of(key);
+    note.details = { scope: target.scope, customerId: target.customerId, size: target.size };
     return {
       fileId: this.ids.of(key),
       method: "PUT",
@@ -365,24 +370,17 @@ export class FileService {
     return head ? this.record(parsed, head.size, head.lastModified) : null;
   }
 
-  async delete(viewer: Identity | null, id: string, log: Logger): Promise<string> {
-    const parsed = this.ids.parse(id);
-    const folder = parsed && folderOf(parsed);
-    if (!parsed || !folder) throw new BadUserInputError("'id' is not a file id", "id");
-    if (!canDeleteFrom(viewer, folder)) throw new ForbiddenError();
-    if (!(await this.store.head(parsed.key))) {
-      log.info("audit", { audit: true, action: "deleteFile", target: id, outcome: "not_found" });
-      throw new NotFoundError("No such file");
-    }
-    await this.store.delete(parsed.key);
-    log.info("audit", {
-      audit: true,
-      action: "deleteFile",
-      target: id,
-      key: parsed.key,
-      outcome: "ok",
+  delete(viewer: Identity | null, id: string, log: Logger): Promise<string> {
+    return audited(log, "deleteFile", id, async (note) => {
+      const parsed = this.ids.parse(id);
+      const folder = parsed && folderOf(parsed);
+      if (!parsed || !folder) throw new BadUserInputError("'id' is not a file id", "id");
+      if (!canDeleteFrom(viewer, folder)) throw new ForbiddenError();
+      if (!(await this.store.head(parsed.key))) throw new NotFoundError("No such file");
+      await this.store.delete(parsed.key);
+      note.details.key = parsed.key;
+      return id;
     });
-    return id;
   }
 
   async contentType(heads: HeadLoader, file: FileRecord): Promise<string | null> {

@@ -220,7 +220,7 @@ describe("CustomerService.create: rollback when a step after the user exists fai
       expect.objectContaining({
         action: "createCustomer",
         target: "acme",
-        outcome: "error",
+        outcome: "INTERNAL_SERVER_ERROR",
         actor: "admin:admin.test",
         requestId: "req-1",
       }),
@@ -243,7 +243,7 @@ describe("CustomerService.create: rollback when a step after the user exists fai
     expect(codeOf(got)).toBe("SERVICE_UNAVAILABLE");
     expect(fake.users.has("acme")).toBe(false);
     expect(audit()).toHaveLength(1);
-    expect(audit()[0]).toMatchObject({ outcome: "unavailable", target: "acme" });
+    expect(audit()[0]).toMatchObject({ outcome: "SERVICE_UNAVAILABLE", target: "acme" });
   });
 
   it("the duplicate-email check after creation fails → rolled back too", async () => {
@@ -288,7 +288,7 @@ describe("CustomerService.create: rollback when a step after the user exists fai
     expect(fake.count("AdminDeleteUserCommand")).toBe(0);
     expect(fake.users.get("acme")!.attrs.get("email")).toBe("first@acme.example");
     expect(audit()).toEqual([
-      expect.objectContaining({ action: "createCustomer", target: "acme", outcome: "conflict" }),
+      expect.objectContaining({ action: "createCustomer", target: "acme", outcome: "CONFLICT" }),
     ]);
   });
 
@@ -316,7 +316,7 @@ describe("CustomerService.create: races and generated ids", () => {
     expect(fake.users.has("acme")).toBe(false);
     expect(fake.users.has("other")).toBe(true);
     expect(audit()).toHaveLength(1);
-    expect(audit()[0]).toMatchObject({ target: "acme", outcome: "conflict" });
+    expect(audit()[0]).toMatchObject({ target: "acme", outcome: "CONFLICT" });
   });
 
   it("a newer user with the same email does not take it from us", async () => {
@@ -386,10 +386,10 @@ describe("CustomerService: update, reset and audit lines", () => {
       ["createCustomer", "acme", "ok", undefined],
       ["updateCustomer", "acme", "ok", ["name", "enabled"]],
       ["updateCustomer", "acme", "ok", []],
-      ["updateCustomer", "Not An Id", "invalid", undefined],
-      ["updateCustomer", "missing", "not_found", undefined],
-      ["updateCustomer", "acme", "invalid", undefined],
-      ["resetCustomerPassword", "acme", "error", undefined],
+      ["updateCustomer", "Not An Id", "BAD_USER_INPUT", undefined],
+      ["updateCustomer", "missing", "NOT_FOUND", undefined],
+      ["updateCustomer", "acme", "BAD_USER_INPUT", undefined],
+      ["resetCustomerPassword", "acme", "INTERNAL_SERVER_ERROR", undefined],
     ]);
     for (const l of audit()) expect(l).toMatchObject({ actor: "admin:admin.test", audit: true });
   });
