@@ -32,16 +32,17 @@ interface GroupPosition {
   t: string | null;
   o: number;
 }
-const isGroupPosition = (p: unknown): p is GroupPosition => {
-  const o = p as GroupPosition | null;
+const isGroupPosition = (value: unknown): value is GroupPosition => {
+  const position = value as GroupPosition | null;
   return (
-    !!o &&
-    typeof o === "object" &&
-    (o.t === null || (typeof o.t === "string" && o.t.length > 0 && o.t.length < 4000)) &&
-    Number.isInteger(o.o) &&
-    o.o >= 0 &&
+    !!position &&
+    typeof position === "object" &&
+    (position.t === null ||
+      (typeof position.t === "string" && position.t.length > 0 && position.t.length < 4000)) &&
+    Number.isInteger(position.o) &&
+    position.o >= 0 &&
     // Cognito pages hold at most 60; the local stand-in returns everyone in one page.
-    o.o <= 1_000_000
+    position.o <= 1_000_000
   );
 };
 
@@ -116,12 +117,12 @@ export class CustomerService {
             temporaryPassword,
           );
         } catch (err) {
-          const n = awsErrorName(err);
-          if (n === "UsernameExistsException") {
+          const name = awsErrorName(err);
+          if (name === "UsernameExistsException") {
             if (chosenId === null && attempt < 3) continue;
             throw new ConflictError(`The customer id '${id}' is taken`);
           }
-          if (n === "AliasExistsException")
+          if (name === "AliasExistsException")
             throw new ConflictError("A user with this email already exists");
           rethrowAws(err);
         }

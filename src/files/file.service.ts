@@ -319,11 +319,11 @@ export class FileService {
     const lists = await Promise.all(
       prefixes.map((p) => this.store.list(p, pos[p] ?? undefined, size)),
     );
-    const streams = lists.map((l, i) => ({
-      prefix: prefixes[i] as string,
-      items: l.objects,
+    const streams = lists.map((listing, index) => ({
+      prefix: prefixes[index] as string,
+      items: listing.objects,
       at: 0,
-      truncated: l.truncated,
+      truncated: listing.truncated,
     }));
     const sortKey = (prefix: string, key: string) =>
       order === "time" ? key.slice(prefix.length) : key;
@@ -332,15 +332,15 @@ export class FileService {
     let stoppedEarly = false;
     while (edges.length < size) {
       let best: (typeof streams)[number] | undefined;
-      for (const s of streams) {
-        const item = s.items[s.at];
+      for (const stream of streams) {
+        const item = stream.items[stream.at];
         if (!item) continue;
         if (
           !best ||
-          sortKey(s.prefix, item.key) <
+          sortKey(stream.prefix, item.key) <
             sortKey(best.prefix, (best.items[best.at] as { key: string }).key)
         )
-          best = s;
+          best = stream;
       }
       // A folder with more keys than were fetched must not be overtaken by another folder.
       if (streams.some((s) => s.at >= s.items.length && s.truncated)) {

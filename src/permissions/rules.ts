@@ -24,10 +24,10 @@ function signedIn<X>(
   decide: (viewer: Identity, x: X) => RuleResult,
   x: X,
 ): RuleResult {
-  const v = ctx.viewer;
-  if (!v) return new UnauthenticatedError();
-  const res = decide(v, x);
-  return res === false && policy.awaitsMfaSetup(v) ? MFA_SETUP_REQUIRED : res;
+  const viewer = ctx.viewer;
+  if (!viewer) return new UnauthenticatedError();
+  const res = decide(viewer, x);
+  return res === false && policy.awaitsMfaSetup(viewer) ? MFA_SETUP_REQUIRED : res;
 }
 
 const MFA_SETUP_REQUIRED = new AppError(
