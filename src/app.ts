@@ -16,11 +16,13 @@ import { SignInService } from "./auth/auth.service.js";
 import { Revocations, SessionSeals } from "./auth/sessions.js";
 import { SignInThrottle } from "./auth/throttle.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
-import { ViewerResolver } from "./auth/viewer.js";
+import { Authenticator } from "./auth/authenticator.js";
 import type { Backends } from "./aws/backends.js";
 import { createAwsClients } from "./aws/clients.js";
 import type { AwsClients } from "./aws/clients.js";
 import { CachedUsers } from "./aws/cached-users.js";
+import { createLoaders } from "./aws/loaders.js";
+import type { Loaders } from "./aws/loaders.js";
 import { CognitoAuth } from "./aws/cognito-auth.js";
 import { CognitoUsers } from "./aws/cognito-users.js";
 import { SesMailer } from "./aws/ses-mailer.js";
@@ -38,14 +40,14 @@ import { MultipartService } from "./files/multipart.service.js";
 import { S3Store } from "./aws/s3-store.js";
 import type { Config } from "./config.js";
 import { S3_OBJECT_MAX_BYTES } from "./config.js";
-import type { Context } from "./graphql/context.js";
+import type { Context } from "./auth/context.js";
 import { duplicateFieldsRule } from "./graphql/duplicate-fields.js";
 import { formatError } from "./graphql/format-error.js";
 import { MAX_TOKENS, queryLimitRules } from "./graphql/limits.js";
 import { loggingPlugin } from "./graphql/logging-plugin.js";
-import { buildAppSchema, instanceContainer } from "./graphql/schema.js";
-import { createContextFactory } from "./graphql/request-context.js";
-import type { ContextRequest } from "./graphql/request-context.js";
+import { buildAppSchema, instanceContainer } from "./schema.js";
+import { createContextFactory } from "./auth/request-context.js";
+import type { ContextRequest } from "./auth/request-context.js";
 import { createReadiness } from "./http/readiness.js";
 import type { ReadinessResult } from "./http/readiness.js";
 import { respond } from "./http/routes.js";
@@ -55,7 +57,7 @@ import { loadWebAssets, s3Origins } from "./http/web-assets.js";
 import type { Logger } from "./log.js";
 import type { RuleMap } from "./permissions/algebra.js";
 import { applyPermissions } from "./permissions/compile.js";
-import { permissionOptions, permissions } from "./permissions/index.js";
+import { auditRefusal, permissionOptions, permissions } from "./permissions/index.js";
 
 /** The settings of Config the app uses (tests build it directly). */
 export type AppSettings = Pick<
@@ -99,12 +101,12 @@ export async function buildExecutableSchema(
       new AccountResolver(services.account),
       new CustomerResolver(services.customers),
       new ViewerCustomerResolver(),
-      new FileResolver(services.files, services.customers),
+      new FileResolver(services.files),
       new CustomerFilesResolver(services.files),
       new MultipartResolver(services.multipart),
     ]),
   );
-  if (rules) applyPermissions(schema, rules, permissionOptions);
+  if (rules) applyPermissions(schema, rules, permissionOptions, auditRefusal);
   return schema;
 }
 
@@ -214,7 +216,9 @@ export interface App {
   readonly services: ApiServices;
   readonly apollo: ApolloServer<Context>;
   readonly clients: AwsClients;
-  readonly viewers: ViewerResolver;
+  readonly authenticator: Authenticator;
+  /** One request's loaders over this app's store and user cache (what every context carries). */
+  loaders(): Loaders;
   /** Builds a request context the way the HTTP layer does (tests use it with executeOperation). */
   context(req: ContextRequest): Promise<Context>;
   /** Answers one request through the route table (http/routes.ts): what both transports call. */
@@ -248,7 +252,7 @@ export async function createApp(
   await verifier
     .hydrate()
     .catch((err: unknown) => log.warn("JWKS not loaded yet; will retry on first request", { err }));
-  const viewers = new ViewerResolver(
+  const authenticator = new Authenticator(
     verifier,
     cachedUsers,
     settings.account.adminMfa === "required",
@@ -256,10 +260,11 @@ export async function createApp(
   // Links in emails point at the web app: APP_URL, else this server's own origin once it listens.
   let appUrl = settings.account.appUrl;
 
+  const store = new S3Store(clients.s3, backends.s3.bucket);
   const services = createServices({
     users,
     cachedUsers,
-    store: new S3Store(clients.s3, backends.s3.bucket),
+    store,
     cognitoAuth: new CognitoAuth(
       clients.cognito,
       backends.cognito.clientId,
@@ -281,7 +286,8 @@ export async function createApp(
   server.keepAliveTimeout = 65_000;
   const apollo = createApollo(schema, settings, server);
   await apollo.start();
-  const context = createContextFactory(viewers, log);
+  const loaders = () => createLoaders(store, cachedUsers);
+  const context = createContextFactory(authenticator, log, loaders);
   const readiness = createReadiness({
     cognito: (abortSignal) =>
       clients.cognito.send(
@@ -320,7 +326,8 @@ export async function createApp(
     services,
     apollo,
     clients,
-    viewers,
+    authenticator,
+    loaders,
     context,
     respond: respondTo,
     handler,

@@ -6,7 +6,7 @@ import path from "node:path";
 import { readConfig } from "./config.js";
 import { requestIdFrom } from "./http/request-id.js";
 import { createLogger } from "./log.js";
-import { awsBackends } from "./aws/backends.js";
+import { awsBackends } from "./backends.js";
 
 /**
  * AWS Lambda entry point behind an API Gateway HTTP API (payload format 2.0). The function holds

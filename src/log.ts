@@ -69,8 +69,8 @@ export function createLogger(
 
 /**
  * `chain` holds the fields of each ancestor, merged only when a line is written: a child logger
- * per request (request id, actor) costs an array, not a copy of every field (measured: the
- * object spread made `child()` ~3 µs, more than the permission checks of a whole `me` query).
+ * per request (request id, actor) costs an array, not a copy of every field (a spread made
+ * `child()` cost more than the permission checks of a whole query: see docs/performance.md).
  */
 function build(min: number, chain: readonly LogFields[], sink: LogSink): Logger {
   const write = (lvl: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields) => {

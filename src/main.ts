@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { createServer } from "node:net";
 import { createApp } from "./app.js";
 import type { App } from "./app.js";
-import { awsBackends } from "./aws/backends.js";
+import { awsBackends } from "./backends.js";
 import type { Backends } from "./aws/backends.js";
 import type { Config } from "./config.js";
 import { ConfigError, readConfig } from "./config.js";

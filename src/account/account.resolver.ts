@@ -1,8 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
 import { AuthTokens } from "../auth/auth.types.js";
 import type { Tokens } from "../auth/auth.service.js";
-import type { Context } from "../graphql/context.js";
-import { signedIn } from "../graphql/context.js";
+import type { Context } from "../auth/context.js";
+import { signedIn } from "../auth/context.js";
 import type {
   AccountService,
   Invitation as InvitationRecord,

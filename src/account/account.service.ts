@@ -3,20 +3,20 @@ import { normaliseEmail } from "../auth/email.js";
 import { PASSWORD_POLICY_MESSAGE, meetsPasswordPolicy } from "../auth/password-policy.js";
 import type { Revocations } from "../auth/sessions.js";
 import type { SignInThrottle } from "../auth/throttle.js";
-import type { Viewer } from "../auth/viewer.js";
+import type { Identity } from "../auth/identity.js";
 import type { CachedUsers } from "../aws/cached-users.js";
 import type { CognitoAuth } from "../aws/cognito-auth.js";
 import { AuthRefused } from "../aws/cognito-auth.js";
 import type { CognitoUsers, UserRecord } from "../aws/cognito-users.js";
 import type { Mailer } from "../aws/ses-mailer.js";
 import {
-  AppError,
   BadUserInputError,
   ConflictError,
   NotFoundError,
   UnauthenticatedError,
 } from "../errors.js";
 import type { Logger } from "../log.js";
+import { audit, audited } from "../audit.js";
 import { isCustomerId } from "../customers/customer-id.js";
 import { invitationEmail, resetEmail } from "./emails.js";
 import type { LinkPurpose, Links } from "./links.js";
@@ -87,7 +87,11 @@ export class AccountService {
    * Emails `user` a one-time link to set their first password. The email goes first and the link
    * is stored only once it went: a failure to send changes nothing (an earlier link still works).
    */
-  async invite(user: UserRecord, log: Logger): Promise<Invitation> {
+  invite(user: UserRecord, log: Logger): Promise<Invitation> {
+    return audited(log, "sendInvitation", user.username, () => this.deliverInvitation(user));
+  }
+
+  private async deliverInvitation(user: UserRecord): Promise<Invitation> {
     if (!this.mailer) throw new BadUserInputError(NO_MAIL);
     const ttl = this.settings.invitationTtlHours * 3600;
     const link = this.links.create(user.username, "invite", ttl);
@@ -102,7 +106,6 @@ export class AccountService {
     );
     await link.commit();
     this.cache.invalidate(user.username);
-    audit(log, "sendInvitation", user.username, "ok");
     return {
       customerId: user.customerId ?? user.username,
       sentTo: user.email,
@@ -111,8 +114,8 @@ export class AccountService {
   }
 
   /** An admin's "send the invitation (again)": only to a customer still waiting for a password. */
-  async sendInvitation(customerId: string, log: Logger): Promise<Invitation> {
-    try {
+  sendInvitation(customerId: string, log: Logger): Promise<Invitation> {
+    return audited(log, "sendInvitation", customerId, async () => {
       if (!isCustomerId(customerId))
         throw new BadUserInputError("'customerId' is not a customer id", "customerId");
       const user = await this.users.get(customerId);
@@ -123,12 +126,8 @@ export class AccountService {
         throw new ConflictError(
           "This customer has already chosen a password; reset it (resetCustomerPassword) or let them use 'Forgot password'",
         );
-      return await this.invite(user, log);
-    } catch (err) {
-      if (err instanceof AppError)
-        audit(log, "sendInvitation", customerId.slice(0, 200), outcome(err));
-      throw err;
-    }
+      return this.deliverInvitation(user);
+    });
   }
 
   /**
@@ -154,7 +153,12 @@ export class AccountService {
           }),
         );
         await link.commit();
-        audit(caller.log, "requestPasswordReset", user.username, "sent", caller.source);
+        audit(caller.log, {
+          action: "requestPasswordReset",
+          target: user.username,
+          outcome: "sent",
+          source: caller.source,
+        });
       } else {
         caller.log.info("password reset not sent", {
           action: "requestPasswordReset",
@@ -196,7 +200,12 @@ export class AccountService {
     const { user, purpose } = found;
     await this.setPassword(user.username, newPassword);
     const revokedAt = await this.sessions.revoke(user.username, caller.log);
-    audit(caller.log, "setPasswordWithToken", user.username, linkOutcome(purpose), caller.source);
+    audit(caller.log, {
+      action: "setPasswordWithToken",
+      target: user.username,
+      outcome: linkOutcome(purpose),
+      source: caller.source,
+    });
     return this.signIn.signInWith(user.username, newPassword, revokedAt);
   }
 
@@ -205,7 +214,7 @@ export class AccountService {
    * one too: the client signs in again with the new password.
    */
   async changePassword(
-    viewer: Viewer,
+    viewer: Identity,
     current: string,
     next: string,
     caller: Caller,
@@ -219,30 +228,40 @@ export class AccountService {
       !(await this.signIn.passwordMatches(viewer.username, current))
     ) {
       await this.guesses.failed(viewer.username, caller.source);
-      audit(caller.log, "changePassword", viewer.username, "wrong_password", caller.source);
+      audit(caller.log, {
+        action: "changePassword",
+        target: viewer.username,
+        outcome: "wrong_password",
+        source: caller.source,
+      });
       throw new BadUserInputError("The current password is not right", "currentPassword");
     }
     await this.guesses.succeeded(viewer.username, caller.source);
     await this.setPassword(viewer.username, next);
     await this.sessions.revoke(viewer.username, caller.log);
-    audit(caller.log, "changePassword", viewer.username, "ok", caller.source);
+    audit(caller.log, {
+      action: "changePassword",
+      target: viewer.username,
+      outcome: "ok",
+      source: caller.source,
+    });
     return true;
   }
 
-  async signOutEverywhere(viewer: Viewer, log: Logger): Promise<true> {
+  async signOutEverywhere(viewer: Identity, log: Logger): Promise<true> {
     await this.sessions.revoke(viewer.username, log);
-    audit(log, "signOutEverywhere", viewer.username, "ok");
+    audit(log, { action: "signOutEverywhere", target: viewer.username, outcome: "ok" });
     return true;
   }
 
   /** Starts authenticator-app setup: the secret, also as an otpauth:// URI for a QR code. */
   async beginTotpSetup(
-    viewer: Viewer,
+    viewer: Identity,
     accessToken: string | null,
     log: Logger,
   ): Promise<TotpSetup> {
     const secret = await this.cognito.associateTotp(this.accessToken(viewer, accessToken));
-    audit(log, "beginTotpSetup", viewer.username, "ok");
+    audit(log, { action: "beginTotpSetup", target: viewer.username, outcome: "ok" });
     const issuer = this.settings.appName;
     const label = encodeURIComponent(`${issuer}:${viewer.email ?? viewer.username}`);
     const params = new URLSearchParams({
@@ -257,7 +276,7 @@ export class AccountService {
 
   /** Turns MFA on once a code from the app checks out; sign-ins then ask for a code. */
   async confirmTotpSetup(
-    viewer: Viewer,
+    viewer: Identity,
     accessToken: string | null,
     code: string,
     caller: Caller,
@@ -270,7 +289,12 @@ export class AccountService {
     } catch (err) {
       if (!(err instanceof AuthRefused)) throw err;
       await this.guesses.failed(viewer.username, caller.source);
-      audit(caller.log, "confirmTotpSetup", viewer.username, "bad_code", caller.source);
+      audit(caller.log, {
+        action: "confirmTotpSetup",
+        target: viewer.username,
+        outcome: "bad_code",
+        source: caller.source,
+      });
       throw new BadUserInputError(
         "The code is not valid: enter the 6 digits your authenticator app shows now (after beginTotpSetup)",
         "code",
@@ -279,7 +303,12 @@ export class AccountService {
       this.cache.invalidate(viewer.username);
     }
     await this.guesses.succeeded(viewer.username, caller.source);
-    audit(caller.log, "confirmTotpSetup", viewer.username, "ok", caller.source);
+    audit(caller.log, {
+      action: "confirmTotpSetup",
+      target: viewer.username,
+      outcome: "ok",
+      source: caller.source,
+    });
     return true;
   }
 
@@ -296,7 +325,7 @@ export class AccountService {
     }
   }
 
-  private accessToken(viewer: Viewer, token: string | null): string {
+  private accessToken(viewer: Identity, token: string | null): string {
     if (viewer.tokenUse !== "access" || !token)
       throw new BadUserInputError(
         "Send the access token (not the ID token) as 'Authorization: Bearer <accessToken>' to set up an authenticator app",
@@ -311,22 +340,4 @@ export class AccountService {
 
 function linkOutcome(purpose: LinkPurpose): string {
   return purpose === "invite" ? "invitation_accepted" : "password_reset";
-}
-
-function outcome(err: AppError): string {
-  return err.code === "NOT_FOUND"
-    ? "not_found"
-    : err.code === "CONFLICT"
-      ? "conflict"
-      : err.code.toLowerCase();
-}
-
-function audit(log: Logger, action: string, target: string, result: string, source?: string): void {
-  log.info("audit", {
-    audit: true,
-    action,
-    target,
-    outcome: result,
-    ...(source ? { source } : {}),
-  });
 }

@@ -1,16 +1,16 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
-import type { Context } from "../graphql/context.js";
+import type { Context } from "./context.js";
 import { ForbiddenError, UnauthenticatedError } from "../errors.js";
 import type { SignInOutcome, SignInService, Tokens } from "./auth.service.js";
-import { AuthTokens, Role, SignInResult, ViewerType } from "./auth.types.js";
-import type { Viewer } from "./viewer.js";
+import { AuthTokens, Role, SignInResult, Viewer } from "./auth.types.js";
+import type { Identity } from "./identity.js";
 
 @Resolver()
 export class AuthResolver {
   constructor(private readonly auth: SignInService) {}
 
-  @Query(() => ViewerType, { description: "The signed-in user" })
-  me(@Ctx() ctx: Context): Viewer {
+  @Query(() => Viewer, { description: "The signed-in user" })
+  me(@Ctx() ctx: Context): Identity {
     if (!ctx.viewer) throw new UnauthenticatedError();
     if (!ctx.viewer.role) throw new ForbiddenError("This account has no role; ask an admin");
     return ctx.viewer;

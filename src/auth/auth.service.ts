@@ -5,6 +5,7 @@ import { AuthRefused, jwtClaim } from "../aws/cognito-auth.js";
 import type { CognitoUsers, UserRecord } from "../aws/cognito-users.js";
 import { AppError, BadUserInputError, UnauthenticatedError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { audit } from "../audit.js";
 import { normaliseEmail } from "./email.js";
 import { PASSWORD_POLICY_MESSAGE, meetsPasswordPolicy } from "./password-policy.js";
 import { afterRevocation } from "./sessions.js";
@@ -276,7 +277,7 @@ export class SignInService {
   }
 
   private audit(caller: Caller, action: string, target: string, outcome: string): void {
-    caller.log.info("audit", { audit: true, action, target, source: caller.source, outcome });
+    audit(caller.log, { action, target, outcome, source: caller.source });
   }
 }
 

@@ -47,8 +47,8 @@ export const SignInResult = createUnionType({
       : AuthTokens,
 });
 
-@ObjectType("Viewer")
-export class ViewerType {
+@ObjectType()
+export class Viewer {
   @Field(() => ID, { description: "Cognito sub of the signed-in user" })
   id!: string;
 

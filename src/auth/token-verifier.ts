@@ -40,7 +40,7 @@ export interface TokenVerifierOptions {
   readonly userPoolId?: string;
   /** A JWKS to start with (tests); otherwise it is fetched on `hydrate()` or first use. */
   readonly jwks?: Jwks;
-  /** How many verified tokens to remember (RS256 verification costs ~31 µs). */
+  /** How many verified tokens to remember (an RS256 verification is costly: docs/performance.md). */
   readonly cacheSize?: number;
   /** Timeout of one JWKS download from a stand-in, in milliseconds. @default 5000 */
   readonly jwksTimeoutMs?: number;

@@ -185,7 +185,7 @@ export class S3Store {
    * A presigned GET that downloads under `contentDisposition`.
    *
    * A file page signs one per file. `getSignedUrl` rebuilds the command's middleware stack and
-   * re-runs the endpoint rules on every call (~0.3–0.5 ms, measured: most of a 100-file page);
+   * re-runs the endpoint rules on every call, most of a file page's time (see docs/performance.md);
    * what differs between two GETs of this bucket is only the key, the disposition and the time.
    * So the SDK presigns once (the first call) and that URL gives the endpoint, the path before the
    * key, the fixed query and the signing region; later calls sign a request built from it with

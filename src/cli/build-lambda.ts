@@ -31,7 +31,7 @@ import { crc32, deflateRawSync } from "node:zlib";
  */
 export const LEFT_OUT: Readonly<Record<string, string>> = {
   "class-validator":
-    "type-graphql loads it only to validate arguments, and the schema is built with validate: false (src/graphql/schema.ts)",
+    "type-graphql loads it only to validate arguments, and the schema is built with validate: false (src/schema.ts)",
   "@apollo/usage-reporting-protobuf":
     "only Apollo's usage reporting and inline trace plugins (GraphOS) load it, and the API configures neither",
   "./playground/playground.js":

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { buildAppSchema, printAppSchema } from "../graphql/schema.js";
+import { buildAppSchema, printAppSchema } from "../schema.js";
 
 /**
  * Writes schema.graphql from the type-graphql classes, or with --check fails when the committed

@@ -1,9 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { ViewerType } from "../auth/auth.types.js";
-import type { Viewer } from "../auth/viewer.js";
-import type { Context } from "../graphql/context.js";
-import { ownCustomerId } from "../permissions/policy.js";
-import { toCustomer } from "./customer.service.js";
+import { Viewer } from "../auth/auth.types.js";
+import type { Identity } from "../auth/identity.js";
+import type { Context } from "../auth/context.js";
+import { ownCustomerId } from "../policy.js";
 import type { CustomerPage, CustomerService } from "./customer.service.js";
 import {
   CreateCustomerInput,
@@ -12,6 +11,7 @@ import {
   CustomerConnection,
   ResetCustomerPasswordPayload,
   UpdateCustomerInput,
+  toCustomer,
 } from "./customer.types.js";
 import type { CustomerRecord } from "./customer.types.js";
 
@@ -67,13 +67,13 @@ export class CustomerResolver {
   }
 }
 
-@Resolver(() => ViewerType)
+@Resolver(() => Viewer)
 export class ViewerCustomerResolver {
   @FieldResolver(() => Customer, {
     nullable: true,
     description: "The viewer's own profile; null for admins",
   })
-  customer(@Root() viewer: Viewer): CustomerRecord | null {
+  customer(@Root() viewer: Identity): CustomerRecord | null {
     // The record was read when the request was authenticated: no further Cognito call.
     return ownCustomerId(viewer) !== null ? toCustomer(viewer.user) : null;
   }

@@ -1,9 +1,6 @@
-import DataLoader from "dataloader";
 import { CUSTOMERS_GROUP, generatePassword } from "../auth/admins.js";
 import type { Revocations } from "../auth/sessions.js";
-import type { Viewer } from "../auth/viewer.js";
-import type { Context } from "../graphql/context.js";
-import { perRequest } from "../graphql/context.js";
+import type { Identity } from "../auth/identity.js";
 import { normaliseEmail } from "../auth/email.js";
 import type { CachedUsers } from "../aws/cached-users.js";
 import type { CognitoUsers, UserRecord } from "../aws/cognito-users.js";
@@ -11,11 +8,12 @@ import { CUSTOMER_ID_ATTRIBUTE } from "../aws/cognito-users.js";
 import { awsErrorName, rethrowAws } from "../aws/errors.js";
 import { pageSize } from "../common/page.js";
 import type { Cursors } from "../common/page.js";
+import { audited } from "../audit.js";
 import { AppError, BadUserInputError, ConflictError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { canManageCustomers, canSeeCustomer } from "../permissions/policy.js";
+import { canManageCustomers, canSeeCustomer } from "../policy.js";
 import { generateCustomerId, isCustomerId } from "./customer-id.js";
-import { CustomerStatus } from "./customer.types.js";
+import { customerFrom, isCustomerRecord, toCustomer } from "./customer.types.js";
 import type { CustomerRecord } from "./customer.types.js";
 
 /** What creating a customer with `sendInvitation` needs (the account service provides it). */
@@ -34,44 +32,23 @@ interface GroupPosition {
   t: string | null;
   o: number;
 }
-const isGroupPosition = (p: unknown): p is GroupPosition => {
-  const o = p as GroupPosition | null;
+const isGroupPosition = (value: unknown): value is GroupPosition => {
+  const position = value as GroupPosition | null;
   return (
-    !!o &&
-    typeof o === "object" &&
-    (o.t === null || (typeof o.t === "string" && o.t.length > 0 && o.t.length < 4000)) &&
-    Number.isInteger(o.o) &&
-    o.o >= 0 &&
+    !!position &&
+    typeof position === "object" &&
+    (position.t === null ||
+      (typeof position.t === "string" && position.t.length > 0 && position.t.length < 4000)) &&
+    Number.isInteger(position.o) &&
+    position.o >= 0 &&
     // Cognito pages hold at most 60; the local stand-in returns everyone in one page.
-    o.o <= 1_000_000
+    position.o <= 1_000_000
   );
 };
-
-const CUSTOMER_LOADER = Symbol("customer-loader");
 
 /** Cognito returns at most 60 group members per call; a GraphQL page uses at most this many calls. */
 const COGNITO_PAGE = 60;
 const MAX_CALLS_PER_PAGE = 2;
-
-export function toCustomer(u: UserRecord): CustomerRecord {
-  return {
-    id: u.customerId ?? u.username,
-    name: u.name,
-    email: u.email,
-    status: !u.enabled
-      ? CustomerStatus.DISABLED
-      : u.status === "FORCE_CHANGE_PASSWORD" || u.status === "RESET_REQUIRED"
-        ? CustomerStatus.INVITED
-        : CustomerStatus.ACTIVE,
-    createdAt: u.createdAt,
-    updatedAt: u.updatedAt,
-  };
-}
-
-/** A Cognito user is this customer when its username is the id and its customer_id says so. */
-function isCustomerRecord(u: UserRecord | null, id: string): u is UserRecord {
-  return !!u && u.username === id && u.customerId === id;
-}
 
 function cleanName(input: string): string {
   const name = input
@@ -140,12 +117,12 @@ export class CustomerService {
             temporaryPassword,
           );
         } catch (err) {
-          const n = awsErrorName(err);
-          if (n === "UsernameExistsException") {
+          const name = awsErrorName(err);
+          if (name === "UsernameExistsException") {
             if (chosenId === null && attempt < 3) continue;
             throw new ConflictError(`The customer id '${id}' is taken`);
           }
-          if (n === "AliasExistsException")
+          if (name === "AliasExistsException")
             throw new ConflictError("A user with this email already exists");
           rethrowAws(err);
         }
@@ -184,8 +161,7 @@ export class CustomerService {
    */
   async get(id: string): Promise<CustomerRecord | null> {
     if (!isCustomerId(id)) return null;
-    const u = await this.cache.get(id);
-    return isCustomerRecord(u, id) ? toCustomer(u) : null;
+    return customerFrom(await this.cache.get(id), id);
   }
 
   /**
@@ -195,10 +171,10 @@ export class CustomerService {
    */
   async read(id: string): Promise<CustomerRecord | null> {
     if (!isCustomerId(id)) return null;
-    const u = await this.users.get(id);
-    if (u) this.cache.remember(u);
+    const user = await this.users.get(id);
+    if (user) this.cache.remember(user);
     else this.cache.invalidate(id);
-    return isCustomerRecord(u, id) ? toCustomer(u) : null;
+    return customerFrom(user, id);
   }
 
   /**
@@ -206,21 +182,9 @@ export class CustomerService {
    * Cognito has it now (`read`); a customer gets themself through the cache (`get`). Anyone
    * else's id answers null, like a missing one (the permission layer refuses those first).
    */
-  lookup(viewer: Viewer | null, id: string): Promise<CustomerRecord | null> {
+  lookup(viewer: Identity | null, id: string): Promise<CustomerRecord | null> {
     if (!canSeeCustomer(viewer, id)) return Promise.resolve(null);
     return canManageCustomers(viewer) ? this.read(id) : this.get(id);
-  }
-
-  /** Per request, customers by id: one cached lookup per distinct id, however many files name it. */
-  loader(ctx: Context): DataLoader<string, CustomerRecord | null> {
-    return perRequest(
-      ctx,
-      CUSTOMER_LOADER,
-      () =>
-        new DataLoader<string, CustomerRecord | null>((ids) =>
-          Promise.all(ids.map((id) => this.get(id))),
-        ),
-    );
   }
 
   async exists(id: string): Promise<boolean> {
@@ -252,9 +216,10 @@ export class CustomerService {
         i < users.length || !page.nextToken ? { t: pos.t, o: i } : { t: page.nextToken, o: 0 };
       let i = pos.o;
       while (i < users.length && edges.length < size) {
-        const u = users[i++];
-        if (u && isCustomerRecord(u, u.username))
-          edges.push({ cursor: this.cursors.encode("customers", at(i)), node: toCustomer(u) });
+        const user = users[i++];
+        const customer = user ? customerFrom(user, user.username) : null;
+        if (customer)
+          edges.push({ cursor: this.cursors.encode("customers", at(i)), node: customer });
       }
       scanned = at(i);
       if (i < users.length) break; // the page is full inside this Cognito page
@@ -322,7 +287,7 @@ export class CustomerService {
           throw new ConflictError("A user with this email already exists");
         rethrowAws(err);
       } finally {
-        note.extra = { changed };
+        note.details.changed = changed;
         this.cache.invalidate(id);
       }
       const fresh = await this.users.get(id);
@@ -380,53 +345,5 @@ export class CustomerService {
       }
       return id;
     });
-  }
-}
-
-/** How an admin action ended, for its audit line. */
-function outcomeOf(err: unknown): string {
-  if (err instanceof AppError)
-    switch (err.code) {
-      case "BAD_USER_INPUT":
-        return "invalid";
-      case "CONFLICT":
-        return "conflict";
-      case "NOT_FOUND":
-        return "not_found";
-      case "SERVICE_UNAVAILABLE":
-        return "unavailable";
-      default:
-        return err.code.toLowerCase();
-    }
-  return "error";
-}
-
-interface AuditNote {
-  /** What the action is about; may be refined while it runs (a generated id). */
-  target: string;
-  extra: Record<string, unknown>;
-}
-
-/**
- * Runs one admin action and writes exactly one audit line for it, however it ends: msg "audit",
- * action, target, outcome (ok, invalid, conflict, not_found, unavailable, error), plus the
- * request id and actor the request's logger carries. Never arguments or passwords.
- */
-async function audited<T>(
-  log: Logger,
-  action: string,
-  target: string,
-  run: (note: AuditNote) => Promise<T>,
-): Promise<T> {
-  // Targets come from the request; a malformed one is logged as given, but never at length.
-  const note: AuditNote = { target: target.slice(0, 200), extra: {} };
-  let outcome = "ok";
-  try {
-    return await run(note);
-  } catch (err) {
-    outcome = outcomeOf(err);
-    throw err;
-  } finally {
-    log.info("audit", { ...note.extra, audit: true, action, target: note.target, outcome });
   }
 }

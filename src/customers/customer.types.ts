@@ -1,5 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from "type-graphql";
 import { GraphQLISODateTime } from "type-graphql";
+import type { UserRecord } from "../aws/cognito-users.js";
 import { PageInfo } from "../common/page.js";
 
 export enum CustomerStatus {
@@ -22,6 +23,32 @@ export interface CustomerRecord {
   readonly status: CustomerStatus;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+/** A customer profile from the Cognito user that holds it. */
+export function toCustomer(user: UserRecord): CustomerRecord {
+  return {
+    id: user.customerId ?? user.username,
+    name: user.name,
+    email: user.email,
+    status: !user.enabled
+      ? CustomerStatus.DISABLED
+      : user.status === "FORCE_CHANGE_PASSWORD" || user.status === "RESET_REQUIRED"
+        ? CustomerStatus.INVITED
+        : CustomerStatus.ACTIVE,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
+}
+
+/** A Cognito user is this customer when its username is the id and its customer_id says so. */
+export function isCustomerRecord(user: UserRecord | null, id: string): user is UserRecord {
+  return !!user && user.username === id && user.customerId === id;
+}
+
+/** The customer `id` names, from the user looked up by that id; null when it is none. */
+export function customerFrom(user: UserRecord | null, id: string): CustomerRecord | null {
+  return isCustomerRecord(user, id) ? toCustomer(user) : null;
 }
 
 @ObjectType()

@@ -1,24 +1,14 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { CustomerService } from "../customers/customer.service.js";
-import { Customer } from "../customers/customer.types.js";
+import { Customer, customerFrom } from "../customers/customer.types.js";
 import type { CustomerRecord } from "../customers/customer.types.js";
-import type { Context } from "../graphql/context.js";
+import type { Context } from "../auth/context.js";
 import type { FilePage, FileService, Ticket } from "./file.service.js";
-import {
-  FileConnection,
-  FileScope,
-  FileType,
-  RequestUploadInput,
-  UploadTicket,
-} from "./file.types.js";
+import { FileConnection, FileScope, File, RequestUploadInput, UploadTicket } from "./file.types.js";
 import type { FileRecord } from "./file.types.js";
 
-@Resolver(() => FileType)
+@Resolver(() => File)
 export class FileResolver {
-  constructor(
-    private readonly service: FileService,
-    private readonly customers: CustomerService,
-  ) {}
+  constructor(private readonly service: FileService) {}
 
   @Query(() => FileConnection, {
     complexity: 10, // query cost: one S3 list per page
@@ -35,13 +25,13 @@ export class FileResolver {
     return this.service.list(ctx.viewer, { first, after, scope, customerId });
   }
 
-  @Query(() => FileType, {
+  @Query(() => File, {
     complexity: 5, // query cost: an S3 HEAD
     nullable: true,
     description: "Null when it does not exist or the viewer may not see it",
   })
   file(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<FileRecord | null> {
-    return this.service.get(ctx, ctx.viewer, id);
+    return this.service.get(ctx.loaders.heads, ctx.viewer, id);
   }
 
   @Mutation(() => UploadTicket, {
@@ -65,7 +55,7 @@ export class FileResolver {
     description: "Content type recorded at upload (may cost a HEAD request; ask only when needed)",
   })
   contentType(@Root() file: FileRecord, @Ctx() ctx: Context): Promise<string | null> {
-    return this.service.contentType(ctx, file);
+    return this.service.contentType(ctx.loaders.heads, file);
   }
 
   @FieldResolver(() => String, {
@@ -82,7 +72,7 @@ export class FileResolver {
     description: "Who uploaded it (user id or email) — admin only",
   })
   uploadedBy(@Root() file: FileRecord, @Ctx() ctx: Context): Promise<string | null> {
-    return this.service.uploadedBy(ctx, file);
+    return this.service.uploadedBy(ctx.loaders.heads, file);
   }
 
   @FieldResolver(() => Customer, {
@@ -90,8 +80,10 @@ export class FileResolver {
     nullable: true,
     description: "The owning customer's profile — admin only",
   })
-  customer(@Root() file: FileRecord, @Ctx() ctx: Context): Promise<CustomerRecord | null> | null {
-    return file.customerId ? this.customers.loader(ctx).load(file.customerId) : null;
+  async customer(@Root() file: FileRecord, @Ctx() ctx: Context): Promise<CustomerRecord | null> {
+    const id = file.customerId;
+    // One cached lookup per distinct customer, however many files of the response name it.
+    return id ? customerFrom(await ctx.loaders.users.load(id), id) : null;
   }
 }
 

@@ -1,14 +1,13 @@
-import DataLoader from "dataloader";
-import type { Viewer } from "../auth/viewer.js";
+import type DataLoader from "dataloader";
+import type { Identity } from "../auth/identity.js";
 import type { ObjectHead, S3Store } from "../aws/s3-store.js";
 import { pageSize } from "../common/page.js";
 import type { Cursors } from "../common/page.js";
 import { isCustomerId } from "../customers/customer-id.js";
+import { audited } from "../audit.js";
+import type { AuditNote } from "../audit.js";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
-import type { Context } from "../graphql/context.js";
-import { perRequest } from "../graphql/context.js";
 import type { Logger } from "../log.js";
-import { limitConcurrency } from "../common/limit.js";
 import {
   canDeleteFrom,
   canReadFolder,
@@ -18,7 +17,7 @@ import {
   ownCustomerId,
   readableFolders,
   uploadFolder,
-} from "../permissions/policy.js";
+} from "../policy.js";
 import { folderOf, prefixOf } from "./folders.js";
 import {
   CUSTOMERS_ROOT,
@@ -99,8 +98,6 @@ type MergeOrder = "time" | "key";
 const MIME_RE =
   /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
 const SHA256_B64_RE = /^[A-Za-z0-9+/]{43}=$/;
-const HEAD_CONCURRENCY = 16;
-const HEAD_LOADER = Symbol("head-loader");
 
 function decodeMeta(v: string | undefined): string | null {
   if (v === undefined) return null;
@@ -110,6 +107,9 @@ function decodeMeta(v: string | undefined): string | null {
     return v;
   }
 }
+
+/** Object metadata by key for one request (the context's `loaders.heads`). */
+export type HeadLoader = Pick<DataLoader<string, ObjectHead | null>, "load">;
 
 /**
  * Files in one bucket: keys built by the server, listings straight from ListObjectsV2 (one call
@@ -145,7 +145,7 @@ export class FileService {
    * and in a fixed order, so a bad request costs no Cognito call.
    */
   async resolveUploadTarget(
-    viewer: Viewer | null,
+    viewer: Identity | null,
     input: UploadRequest,
     limits: UploadLimits,
   ): Promise<UploadTarget> {
@@ -208,7 +208,17 @@ export class FileService {
     };
   }
 
-  async requestUpload(viewer: Viewer | null, input: UploadRequest, log: Logger): Promise<Ticket> {
+  requestUpload(viewer: Identity | null, input: UploadRequest, log: Logger): Promise<Ticket> {
+    return audited(log, "requestUpload", input.customerId ?? input.scope ?? "-", (note) =>
+      this.signUpload(viewer, input, note),
+    );
+  }
+
+  private async signUpload(
+    viewer: Identity | null,
+    input: UploadRequest,
+    note: AuditNote,
+  ): Promise<Ticket> {
     const target = await this.resolveUploadTarget(viewer, input, {
       maxBytes: this.settings.uploadMaxBytes,
       tooLarge: (max) =>
@@ -227,15 +237,8 @@ export class FileService {
       ...(target.checksumSha256 ? { checksumSha256: target.checksumSha256 } : {}),
       expiresIn,
     });
-    log.info("audit", {
-      audit: true,
-      action: "requestUpload",
-      target: this.ids.of(key),
-      scope: target.scope,
-      customerId: target.customerId,
-      size: target.size,
-      outcome: "ok",
-    });
+    note.target = this.ids.of(key);
+    note.details = { scope: target.scope, customerId: target.customerId, size: target.size };
     return {
       fileId: this.ids.of(key),
       method: "PUT",
@@ -250,7 +253,7 @@ export class FileService {
    * viewer read (`readableFolders`), narrowed to `scope`.
    */
   foldersToList(
-    viewer: Viewer | null,
+    viewer: Identity | null,
     scope: FileScope | null | undefined,
     customerId: string | null | undefined,
   ): { prefixes: string[]; order: MergeOrder } {
@@ -280,7 +283,7 @@ export class FileService {
 
   /** A page of files: the folders `foldersToList` says, `customerId`'s alone when it is given. */
   list(
-    viewer: Viewer | null,
+    viewer: Identity | null,
     args: {
       first?: number | null;
       after?: string | null;
@@ -316,11 +319,11 @@ export class FileService {
     const lists = await Promise.all(
       prefixes.map((p) => this.store.list(p, pos[p] ?? undefined, size)),
     );
-    const streams = lists.map((l, i) => ({
-      prefix: prefixes[i] as string,
-      items: l.objects,
+    const streams = lists.map((listing, index) => ({
+      prefix: prefixes[index] as string,
+      items: listing.objects,
       at: 0,
-      truncated: l.truncated,
+      truncated: listing.truncated,
     }));
     const sortKey = (prefix: string, key: string) =>
       order === "time" ? key.slice(prefix.length) : key;
@@ -329,15 +332,15 @@ export class FileService {
     let stoppedEarly = false;
     while (edges.length < size) {
       let best: (typeof streams)[number] | undefined;
-      for (const s of streams) {
-        const item = s.items[s.at];
+      for (const stream of streams) {
+        const item = stream.items[stream.at];
         if (!item) continue;
         if (
           !best ||
-          sortKey(s.prefix, item.key) <
+          sortKey(stream.prefix, item.key) <
             sortKey(best.prefix, (best.items[best.at] as { key: string }).key)
         )
-          best = s;
+          best = stream;
       }
       // A folder with more keys than were fetched must not be overtaken by another folder.
       if (streams.some((s) => s.at >= s.items.length && s.truncated)) {
@@ -359,53 +362,33 @@ export class FileService {
   }
 
   /** The file this id names, if the viewer may see it and it exists; otherwise null, alike. */
-  async get(ctx: Context, viewer: Viewer | null, id: string): Promise<FileRecord | null> {
+  async get(heads: HeadLoader, viewer: Identity | null, id: string): Promise<FileRecord | null> {
     const parsed = this.ids.parse(id);
     const folder = parsed && folderOf(parsed);
     if (!parsed || !folder || !canReadFolder(viewer, folder)) return null;
-    const head = await this.headLoader(ctx).load(parsed.key);
+    const head = await heads.load(parsed.key);
     return head ? this.record(parsed, head.size, head.lastModified) : null;
   }
 
-  async delete(viewer: Viewer | null, id: string, log: Logger): Promise<string> {
-    const parsed = this.ids.parse(id);
-    const folder = parsed && folderOf(parsed);
-    if (!parsed || !folder) throw new BadUserInputError("'id' is not a file id", "id");
-    if (!canDeleteFrom(viewer, folder)) throw new ForbiddenError();
-    if (!(await this.store.head(parsed.key))) {
-      log.info("audit", { audit: true, action: "deleteFile", target: id, outcome: "not_found" });
-      throw new NotFoundError("No such file");
-    }
-    await this.store.delete(parsed.key);
-    log.info("audit", {
-      audit: true,
-      action: "deleteFile",
-      target: id,
-      key: parsed.key,
-      outcome: "ok",
-    });
-    return id;
-  }
-
-  /** Object metadata, one HEAD per key per request at most, at most 16 at a time. */
-  headLoader(ctx: Context): DataLoader<string, ObjectHead | null> {
-    return perRequest(ctx, HEAD_LOADER, () => {
-      const limited = limitConcurrency(HEAD_CONCURRENCY);
-      return new DataLoader<string, ObjectHead | null>(
-        (keys) => Promise.all(keys.map((k) => limited(() => this.store.head(k)))),
-        {
-          maxBatchSize: 1000,
-        },
-      );
+  delete(viewer: Identity | null, id: string, log: Logger): Promise<string> {
+    return audited(log, "deleteFile", id, async (note) => {
+      const parsed = this.ids.parse(id);
+      const folder = parsed && folderOf(parsed);
+      if (!parsed || !folder) throw new BadUserInputError("'id' is not a file id", "id");
+      if (!canDeleteFrom(viewer, folder)) throw new ForbiddenError();
+      if (!(await this.store.head(parsed.key))) throw new NotFoundError("No such file");
+      await this.store.delete(parsed.key);
+      note.details.key = parsed.key;
+      return id;
     });
   }
 
-  async contentType(ctx: Context, file: FileRecord): Promise<string | null> {
-    return (await this.headLoader(ctx).load(file.key))?.contentType ?? null;
+  async contentType(heads: HeadLoader, file: FileRecord): Promise<string | null> {
+    return (await heads.load(file.key))?.contentType ?? null;
   }
 
-  async uploadedBy(ctx: Context, file: FileRecord): Promise<string | null> {
-    return decodeMeta((await this.headLoader(ctx).load(file.key))?.metadata["uploaded-by"]);
+  async uploadedBy(heads: HeadLoader, file: FileRecord): Promise<string | null> {
+    return decodeMeta((await heads.load(file.key))?.metadata["uploaded-by"]);
   }
 
   downloadUrl(file: FileRecord): Promise<string> {

@@ -32,8 +32,8 @@ export interface FileRecord {
   readonly lastModified: Date;
 }
 
-@ObjectType("File")
-export class FileType {
+@ObjectType()
+export class File {
   @Field(() => ID, {
     description: "Opaque, stable id; never a raw S3 key a client could edit into another tenant's",
   })
@@ -62,7 +62,7 @@ export class FileEdge {
   @Field(() => String)
   cursor!: string;
 
-  @Field(() => FileType)
+  @Field(() => File)
   node!: FileRecord;
 }
 

@@ -1,5 +1,5 @@
-import type { Folder } from "../permissions/policy.js";
-import { GENERAL_FOLDER } from "../permissions/policy.js";
+import type { Folder } from "../policy.js";
+import { GENERAL_FOLDER } from "../policy.js";
 import { GENERAL_ROOT, customerPrefix, folderOfFileId } from "./keys.js";
 
 /** The folders of the policy as the bucket has them: which folder a key, id or file is in. */

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import type { StoredPart } from "../aws/s3-store.js";
-import type { Context } from "../graphql/context.js";
-import { FileType, RequestUploadInput } from "./file.types.js";
+import type { Context } from "../auth/context.js";
+import { File, RequestUploadInput } from "./file.types.js";
 import type { FileRecord } from "./file.types.js";
 import type { MultipartService, SignedPart, StartedUpload } from "./multipart.service.js";
 import {
@@ -39,7 +39,7 @@ export class MultipartResolver {
     return this.service.sign(ctx.viewer, fileId, uploadId, partNumbers);
   }
 
-  @Mutation(() => FileType, {
+  @Mutation(() => File, {
     description: "Assembles the parts (every one, with the ETag S3 returned for it) into the file",
   })
   completeMultipartUpload(

@@ -1,10 +1,12 @@
-import type { Viewer } from "../auth/viewer.js";
+import type { Identity } from "../auth/identity.js";
 import { awsErrorName } from "../aws/errors.js";
 import type { S3Store, StoredPart } from "../aws/s3-store.js";
+import { audited } from "../audit.js";
+import type { AuditNote } from "../audit.js";
 import { S3_OBJECT_MAX_BYTES } from "../config.js";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { canWriteFolder } from "../permissions/policy.js";
+import { canWriteFolder } from "../policy.js";
 import { folderOf } from "./folders.js";
 import type { FileService, UploadRequest } from "./file.service.js";
 import type { FileRecord } from "./file.types.js";
@@ -144,7 +146,17 @@ export class MultipartService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async start(viewer: Viewer | null, input: UploadRequest, log: Logger): Promise<StartedUpload> {
+  start(viewer: Identity | null, input: UploadRequest, log: Logger): Promise<StartedUpload> {
+    return audited(log, "startMultipartUpload", input.customerId ?? input.scope ?? "-", (note) =>
+      this.begin(viewer, input, note),
+    );
+  }
+
+  private async begin(
+    viewer: Identity | null,
+    input: UploadRequest,
+    note: AuditNote,
+  ): Promise<StartedUpload> {
     const target = await this.files.resolveUploadTarget(viewer, input, {
       maxBytes: Math.min(this.settings.multipartMaxBytes, S3_OBJECT_MAX_BYTES),
       tooLarge: (max) => `'size' is above ${max} bytes, the most one multipart upload may assemble`,
@@ -158,16 +170,13 @@ export class MultipartService {
     });
     const fileId = this.files.ids.of(target.key);
     const expiresAt = new Date(this.now() + this.settings.multipartWindowSeconds * 1000);
-    log.info("audit", {
-      audit: true,
-      action: "startMultipartUpload",
-      target: fileId,
+    note.target = fileId;
+    note.details = {
       scope: target.scope,
       customerId: target.customerId,
       size: target.size,
       partCount: plan.partCount,
-      outcome: "ok",
-    });
+    };
     return {
       fileId,
       uploadId: sealUploadHandle(this.sealer, {
@@ -183,7 +192,7 @@ export class MultipartService {
   }
 
   async sign(
-    viewer: Viewer | null,
+    viewer: Identity | null,
     fileId: string,
     uploadId: string,
     partNumbers: readonly number[],
@@ -226,7 +235,11 @@ export class MultipartService {
   }
 
   /** The parts S3 holds so far (to resume after a dropped connection or a reload). */
-  async listParts(viewer: Viewer | null, fileId: string, uploadId: string): Promise<StoredPart[]> {
+  async listParts(
+    viewer: Identity | null,
+    fileId: string,
+    uploadId: string,
+  ): Promise<StoredPart[]> {
     const ref = this.resolve(viewer, fileId, uploadId);
     try {
       return await this.store.listParts(ref.parsed.key, ref.s3UploadId);
@@ -235,12 +248,24 @@ export class MultipartService {
     }
   }
 
-  async complete(
-    viewer: Viewer | null,
+  complete(
+    viewer: Identity | null,
     fileId: string,
     uploadId: string,
     parts: readonly { partNumber: number; etag: string }[],
     log: Logger,
+  ): Promise<FileRecord> {
+    return audited(log, "completeMultipartUpload", fileId, (note) =>
+      this.assemble(viewer, fileId, uploadId, parts, note),
+    );
+  }
+
+  private async assemble(
+    viewer: Identity | null,
+    fileId: string,
+    uploadId: string,
+    parts: readonly { partNumber: number; etag: string }[],
+    note: AuditNote,
   ): Promise<FileRecord> {
     const ref = this.resolve(viewer, fileId, uploadId);
     this.refuseExpired(ref);
@@ -270,18 +295,10 @@ export class MultipartService {
     const ordered = [...byNumber.entries()]
       .sort(([a], [b]) => a - b)
       .map(([partNumber, etag]) => ({ partNumber, etag }));
-    const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
-      log.info("audit", {
-        audit: true,
-        action: "completeMultipartUpload",
-        target: fileId,
-        outcome,
-        ...extra,
-      });
     try {
       await this.store.completeMultipartUpload(ref.parsed.key, ref.s3UploadId, ordered);
     } catch (err) {
-      audit("refused", { reason: awsErrorName(err) ?? "error" });
+      note.details.reason = awsErrorName(err) ?? "error";
       mapS3Error(err);
     }
     const head = await this.store.head(ref.parsed.key);
@@ -290,42 +307,27 @@ export class MultipartService {
     // get here with another size. The object is not kept under a size it was not declared with.
     if (head.size !== ref.size) {
       await this.store.delete(ref.parsed.key);
-      audit("size_mismatch", { declared: ref.size, actual: head.size });
+      note.details = { reason: "size_mismatch", declared: ref.size, actual: head.size };
       throw new BadUserInputError(
         `The parts add up to ${head.size} bytes, not the ${ref.size} declared; the file was discarded`,
         "parts",
       );
     }
-    audit("ok", { size: head.size, partCount });
+    note.details = { size: head.size, partCount };
     return this.files.record(ref.parsed, head.size, head.lastModified);
   }
 
-  async abort(
-    viewer: Viewer | null,
-    fileId: string,
-    uploadId: string,
-    log: Logger,
-  ): Promise<boolean> {
-    const ref = this.resolve(viewer, fileId, uploadId);
-    try {
-      await this.store.abortMultipartUpload(ref.parsed.key, ref.s3UploadId);
-    } catch (err) {
-      log.info("audit", {
-        audit: true,
-        action: "abortMultipartUpload",
-        target: fileId,
-        outcome: "refused",
-        reason: awsErrorName(err) ?? "error",
-      });
-      mapS3Error(err);
-    }
-    log.info("audit", {
-      audit: true,
-      action: "abortMultipartUpload",
-      target: fileId,
-      outcome: "ok",
+  abort(viewer: Identity | null, fileId: string, uploadId: string, log: Logger): Promise<boolean> {
+    return audited(log, "abortMultipartUpload", fileId, async (note) => {
+      const ref = this.resolve(viewer, fileId, uploadId);
+      try {
+        await this.store.abortMultipartUpload(ref.parsed.key, ref.s3UploadId);
+      } catch (err) {
+        note.details.reason = awsErrorName(err) ?? "error";
+        mapS3Error(err);
+      }
+      return true;
     });
-    return true;
   }
 
   /**
@@ -333,7 +335,7 @@ export class MultipartService {
    * this server issued, in a folder the viewer may write, and the handle must be one this server
    * sealed for that same key. S3 ties upload ids to keys as well.
    */
-  private resolve(viewer: Viewer | null, fileId: string, uploadId: string): UploadRef {
+  private resolve(viewer: Identity | null, fileId: string, uploadId: string): UploadRef {
     const parsed = this.files.ids.parse(fileId);
     const folder = parsed && folderOf(parsed);
     if (!parsed || !folder) throw new BadUserInputError("'fileId' is not a file id", "fileId");

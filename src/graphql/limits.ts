@@ -76,9 +76,9 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
 
 /**
  * Most lexical tokens graphql-js parses in one document (Apollo `parseOptions.maxTokens`).
- * Measured without it: 100,000 aliased fields (1.8 MB) took 0.86 s to parse and 1.7 s to
- * validate, so the 1 MiB body limit alone still let one request cost about a second of CPU.
- * For scale: a 100-file page with every field is 42 tokens, the full introspection query 183.
+ * Without it, the body limit alone still lets one request of aliased fields cost seconds of CPU
+ * to parse and validate; a file page or the full introspection query needs a small fraction of
+ * this limit (figures in docs/performance.md).
  */
 export const MAX_TOKENS = 10_000;
 

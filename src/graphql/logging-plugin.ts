@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { AppError } from "../errors.js";
-import type { Context } from "./context.js";
+import type { Context } from "../auth/context.js";
 import { isPublicError } from "./format-error.js";
 
 /**

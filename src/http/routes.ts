@@ -1,7 +1,7 @@
 import type { ApolloServer, HTTPGraphQLRequest } from "@apollo/server";
 import { HeaderMap } from "@apollo/server";
-import type { ContextRequest } from "../graphql/request-context.js";
-import type { Context } from "../graphql/context.js";
+import type { ContextRequest } from "../auth/request-context.js";
+import type { Context } from "../auth/context.js";
 import type { Logger } from "../log.js";
 import type { Readiness } from "./readiness.js";
 import type { WebAssets } from "./web-assets.js";

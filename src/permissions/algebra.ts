@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from "graphql";
 import * as shieldApi from "graphql-shield";
 import type { IRules } from "graphql-shield";
-import type { Context } from "../graphql/context.js";
+import type { Context } from "../auth/context.js";
 
 /**
  * The rule language of the permission map: graphql-shield's, one to one (`rule`, `allow`, `deny`,

@@ -1,20 +1,31 @@
-import type { GraphQLFieldResolver, GraphQLSchema } from "graphql";
+import type { GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema } from "graphql";
 import { defaultFieldResolver, isIntrospectionType, isObjectType } from "graphql";
-import type { Context } from "../graphql/context.js";
+import type { Context } from "../auth/context.js";
 import type { Args, PermissionOptions, Rule, RuleMap } from "./algebra.js";
 import { ConstRule, LeafRule, LogicRule, NotRule, allow, checkOptions, isRule } from "./algebra.js";
 
 /**
  * The permission layer as the API runs it: the rule map evaluated synchronously, decision for
  * decision as graphql-shield 7.6.5 evaluates it (node_modules/graphql-shield/cjs/rules.js and
- * generator.js), without a promise per field. Measured on a 1,000-row list, graphql-shield's own
- * middleware costs several times the query; this layer costs a few percent (README, Performance).
+ * generator.js), without a promise per field: graphql-shield's own middleware costs several times
+ * the query on long lists, this layer a small part of it (see docs/performance.md).
  * test/security/differential.test.ts runs every operator combination through both engines.
  *
  * Where graphql-shield would answer a rule from its cache, this layer evaluates the check again,
  * except that a "strict" rule is evaluated once per object on fields without arguments (see
  * compileLeaf): checks are pure (algebra.ts, `rule`), so either way the answer is the same.
  */
+
+/**
+ * Told of every mutation the layer refuses, with the error answered (not part of graphql-shield: the
+ * API writes the audit line of a refused admin action here, where the resolver never runs).
+ */
+export type RefusalListener = (
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  args: Args,
+  error: unknown,
+) => void;
 
 /** A compiled rule: true / false when the answer never changes, else a check. */
 type Eval = (ctx: Context, parent: unknown, args: Args) => boolean | Error;
@@ -246,6 +257,7 @@ export function compilePermissions(
   schema: GraphQLSchema,
   map: RuleMap | Rule,
   options: PermissionOptions,
+  onRefusal?: RefusalListener,
 ): ApplyReport {
   checkOptions(options);
   const fallbackRule = options.fallbackRule ?? allow;
@@ -256,12 +268,19 @@ export function compilePermissions(
     typeof fallback === "function"
       ? (parent, args, ctx, info) => fallback(null, parent, args, ctx, info)
       : () => fallback;
+  // Mutations only: the listener is for actions, never for the fields of objects in a response.
+  const mutation = schema.getMutationType();
+  const told = (error: unknown, ctx: Context, info: GraphQLResolveInfo, args: Args) => {
+    onRefusal?.(ctx, info, args, error);
+    return error;
+  };
 
   const compiled = new Map<Rule, Compiled>();
   let guarded = 0;
   let open = 0;
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || isIntrospectionType(type)) continue;
+    const listened = onRefusal !== undefined && type === mutation;
     for (const field of Object.values(type.getFields())) {
       const r = ruleFor(map, fallbackRule, type.name, field.name);
       let c = compiled.get(r);
@@ -273,7 +292,10 @@ export function compilePermissions(
       guarded++;
       const resolve: GraphQLFieldResolver<unknown, Context> = field.resolve ?? defaultFieldResolver;
       if (c === false) {
-        field.resolve = refuse;
+        field.resolve = listened
+          ? (parent, args, ctx: Context, info) =>
+              told(refuse(parent, args, ctx, info), ctx, info, args)
+          : refuse;
         continue;
       }
       const check = c;
@@ -282,7 +304,8 @@ export function compilePermissions(
       field.resolve = (parent, args, ctx: Context, info) => {
         const res = check(ctx, parent, args);
         if (res === true) return resolve(parent, args, ctx, info);
-        return res === false ? refuse(parent, args, ctx, info) : res;
+        const error = res === false ? refuse(parent, args, ctx, info) : res;
+        return listened ? told(error, ctx, info, args) : error;
       };
     }
   }
@@ -327,6 +350,7 @@ export function applyPermissions(
   schema: GraphQLSchema,
   map: RuleMap,
   options: PermissionOptions,
+  onRefusal?: RefusalListener,
 ): ApplyReport {
   const { unruled, unknown } = auditRuleMap(schema, map);
   if (unruled.length || unknown.length) {
@@ -341,5 +365,5 @@ export function applyPermissions(
         .join("\n") + "\nAdd them to src/permissions/index.ts (deny by default).",
     );
   }
-  return compilePermissions(schema, map, options);
+  return compilePermissions(schema, map, options, onRefusal);
 }

@@ -1,4 +1,7 @@
+import { audit, outcomeOf } from "../audit.js";
+import type { Context } from "../auth/context.js";
 import { ForbiddenError, UnauthenticatedError } from "../errors.js";
+import type { RefusalListener } from "./compile.js";
 import type { PermissionOptions, RuleMap } from "./algebra.js";
 import { allow, chain, deny } from "./algebra.js";
 import {
@@ -18,7 +21,7 @@ import {
 
 /**
  * Who may read and do what: every type and field of the schema, each rule a decision of
- * policy.ts (rules.ts says which). Start-up refuses a schema field missing here, and
+ * src/policy.ts (rules.ts says which). Start-up refuses a schema field missing here, and
  * docs/permissions.md shows this map with what each kind of actor gets (`npm run
  * docs:permissions`). Types reached only through a guarded field (a payload, an edge) are
  * `allow`ed: the field returning them is the gate. Services scope their S3 and Cognito queries
@@ -93,4 +96,36 @@ export const permissionOptions: PermissionOptions = {
   fallbackError: (_thrown, _parent, _args, ctx) =>
     ctx?.viewer ? new ForbiddenError() : new UnauthenticatedError(),
   allowExternalErrors: true,
+};
+
+/**
+ * Mutations audited on every call, refusals included: what only admins may do, and uploads. The
+ * services write the line of a call that reaches them (`audited`); `auditRefusal` writes it for
+ * a call this layer refuses, so each call has exactly one.
+ */
+export const AUDITED_MUTATIONS: ReadonlySet<string> = new Set([
+  "createCustomer",
+  "updateCustomer",
+  "resetCustomerPassword",
+  "deleteCustomer",
+  "sendInvitation",
+  "deleteFile",
+  "requestUpload",
+  "startMultipartUpload",
+  "completeMultipartUpload",
+  "abortMultipartUpload",
+]);
+
+/** The id an audited mutation names, for the audit line of its refusal. */
+function targetOf(args: Record<string, unknown>): string {
+  const input = args.input as { customerId?: unknown; scope?: unknown } | undefined;
+  for (const value of [args.id, args.fileId, args.customerId, input?.customerId, input?.scope])
+    if (typeof value === "string") return value;
+  return "-";
+}
+
+/** The audit line of an audited mutation the permission layer refused. */
+export const auditRefusal: RefusalListener = (ctx: Context, info, args, error) => {
+  if (!AUDITED_MUTATIONS.has(info.fieldName)) return;
+  audit(ctx.log, { action: info.fieldName, target: targetOf(args), outcome: outcomeOf(error) });
 };

@@ -1,14 +1,14 @@
-import type { Viewer } from "../auth/viewer.js";
+import type { Identity } from "../auth/identity.js";
 import { folderOf, folderNamedBy } from "../files/folders.js";
 import { AppError, NotFoundError, UnauthenticatedError } from "../errors.js";
-import type { Context } from "../graphql/context.js";
-import type { Folder } from "./policy.js";
-import * as policy from "./policy.js";
+import type { Context } from "../auth/context.js";
+import type { Folder } from "../policy.js";
+import * as policy from "../policy.js";
 import { rule } from "./algebra.js";
 import type { RuleResult } from "./algebra.js";
 
 /**
- * Named rules: each applies one decision of policy.ts to what a field has at hand (the viewer,
+ * Named rules: each applies one decision of src/policy.ts to what a field has at hand (the viewer,
  * the parent object, the arguments). The map in index.ts says where each applies. Anonymous
  * requests get UNAUTHENTICATED from every rule; a rule answering false gets FORBIDDEN (the
  * fallbackError in index.ts).
@@ -19,11 +19,15 @@ import type { RuleResult } from "./algebra.js";
  * because their authenticator app is not set up yet is told so. Callers pass functions defined
  * once, not closures: the object rules run for every field of every object of a response.
  */
-function signedIn<X>(ctx: Context, decide: (viewer: Viewer, x: X) => RuleResult, x: X): RuleResult {
-  const v = ctx.viewer;
-  if (!v) return new UnauthenticatedError();
-  const res = decide(v, x);
-  return res === false && policy.awaitsMfaSetup(v) ? MFA_SETUP_REQUIRED : res;
+function signedIn<X>(
+  ctx: Context,
+  decide: (viewer: Identity, x: X) => RuleResult,
+  x: X,
+): RuleResult {
+  const viewer = ctx.viewer;
+  if (!viewer) return new UnauthenticatedError();
+  const res = decide(viewer, x);
+  return res === false && policy.awaitsMfaSetup(viewer) ? MFA_SETUP_REQUIRED : res;
 }
 
 const MFA_SETUP_REQUIRED = new AppError(
@@ -34,29 +38,29 @@ const MFA_SETUP_REQUIRED = new AppError(
 
 /** For rules decoding a folder from an argument: one that names none is left to the resolver. */
 function onFolder(
-  decide: (viewer: Viewer, folder: Folder) => RuleResult,
-): (viewer: Viewer, folder: Folder | null) => RuleResult {
+  decide: (viewer: Identity, folder: Folder) => RuleResult,
+): (viewer: Identity, folder: Folder | null) => RuleResult {
   return (v, folder) => (folder ? decide(v, folder) : policy.hasRole(v));
 }
 
-const readsFile = (v: Viewer, parent: unknown): boolean => {
+const readsFile = (v: Identity, parent: unknown): boolean => {
   const folder = folderOf(parent);
   return folder !== null && policy.canReadFolder(v, folder);
 };
-const seesCustomer = (v: Viewer, parent: unknown): boolean =>
+const seesCustomer = (v: Identity, parent: unknown): boolean =>
   policy.canSeeCustomer(v, (parent as { id?: unknown } | null)?.id);
-const looksUpCustomer = (v: Viewer, id: unknown): RuleResult =>
+const looksUpCustomer = (v: Identity, id: unknown): RuleResult =>
   policy.canSeeCustomer(v, id) || new NotFoundError("No such customer");
 const looksUpFile = onFolder(
   (v, folder) => policy.canReadFolder(v, folder) || new NotFoundError("No such file"),
 );
 const listsFolder = onFolder(policy.canReadFolder);
 const writesFolder = onFolder(policy.canWriteFolder);
-const uploadsTo = (v: Viewer, input: unknown): boolean => {
+const uploadsTo = (v: Identity, input: unknown): boolean => {
   const folder = policy.uploadFolder(v, (input ?? {}) as Parameters<typeof policy.uploadFolder>[1]);
   return folder ? policy.canWriteFolder(v, folder) : policy.hasRole(v);
 };
-const deletesIn = (v: Viewer, folder: Folder | null): boolean =>
+const deletesIn = (v: Identity, folder: Folder | null): boolean =>
   folder ? policy.canDeleteFrom(v, folder) : policy.canDeleteFiles(v);
 
 export const hasRole = rule(

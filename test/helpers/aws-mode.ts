@@ -1,6 +1,6 @@
 import { createApp } from "../../src/app.js";
 import type { App } from "../../src/app.js";
-import { awsBackends } from "../../src/aws/backends.js";
+import { awsBackends } from "../../src/backends.js";
 import type { Backends } from "../../src/aws/backends.js";
 import { readConfig } from "../../src/config.js";
 import type { Config } from "../../src/config.js";

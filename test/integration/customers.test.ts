@@ -274,11 +274,14 @@ describe("customer management (issue 'Customer management')", () => {
       [UPDATE, { id: a.customer.id, input: { enabled: false } }],
       [RESET, { id: b.customer.id }],
     ] as const) {
+      // Refused by the permission layer: nothing done, and one audit line that says so.
       const { r, audit } = await audited(() => t.exec(q, v, token));
       expect(codes(r), q).toEqual(["FORBIDDEN"]);
-      expect(audit).toEqual([]);
-      const anon = await t.exec(q, v);
-      expect(codes(anon)).toEqual(["UNAUTHENTICATED"]);
+      expect(audit, q).toHaveLength(1);
+      expect(audit[0]).toMatchObject({ actor: `customer:${a.customer.id}`, outcome: "FORBIDDEN" });
+      const anon = await audited(() => t.exec(q, v));
+      expect(codes(anon.r)).toEqual(["UNAUTHENTICATED"]);
+      expect(anon.audit).toMatchObject([{ actor: "anonymous", outcome: "UNAUTHENTICATED" }]);
     }
     expect(await listAll()).toEqual(before);
     expect(codes(await t.exec(LIST, { first: 10 }))).toEqual(["UNAUTHENTICATED"]);
@@ -300,7 +303,7 @@ describe("customer management (issue 'Customer management')", () => {
     };
     const viewer = (role: "ADMIN" | "CUSTOMER", customerId: string | null) =>
       ({ id: "sub", username: customerId ?? "admin.x", email: null, role, customerId }) as never;
-    const ctx = (v: unknown) => ({ requestId: "r", log: undefined, viewer: v, scoped: new Map() });
+    const ctx = (v: unknown) => ({ requestId: "r", log: undefined, viewer: v });
     for (const name of ["id", "name", "email", "status", "createdAt", "updatedAt"]) {
       const resolve = fields[name]!.resolve!;
       const run = (v: unknown) => {
@@ -478,7 +481,7 @@ describe("customer management (issue 'Customer management')", () => {
       expect(codes(r), JSON.stringify(input)).toEqual(["CONFLICT"]);
       expect(r.data ?? null).toBeNull();
       expect(audit).toHaveLength(1);
-      expect(audit[0]).toMatchObject({ action: "createCustomer", outcome: "conflict" });
+      expect(audit[0]).toMatchObject({ action: "createCustomer", outcome: "CONFLICT" });
       if (target !== "(generated)") expect(audit[0]!.target).toBe(target);
     }
     // Nothing changed: same customers, the originals untouched, the new emails unknown.
@@ -498,7 +501,7 @@ describe("customer management (issue 'Customer management')", () => {
       ),
     );
     expect(codes(u.r)).toEqual(["CONFLICT"]);
-    expectOneAudit(u.audit, { action: "updateCustomer", target: "tyrell", outcome: "conflict" });
+    expectOneAudit(u.audit, { action: "updateCustomer", target: "tyrell", outcome: "CONFLICT" });
     const adminEmail = await t.exec(
       UPDATE,
       { id: "tyrell", input: { email: t.stack.admin.email } },
@@ -535,7 +538,7 @@ describe("customer management (issue 'Customer management')", () => {
       expect(audit, id).toHaveLength(1);
       expect(audit[0]).toMatchObject({
         action: "createCustomer",
-        outcome: "invalid",
+        outcome: "BAD_USER_INPUT",
         actor: adminActor(),
       });
     }
@@ -558,7 +561,7 @@ describe("customer management (issue 'Customer management')", () => {
       expect(codes(r), email).toEqual(["BAD_USER_INPUT"]);
       expect(r.errors![0]!.extensions!.field, email).toBe("email");
       expect(audit, email).toHaveLength(1);
-      expect(audit[0]).toMatchObject({ action: "createCustomer", outcome: "invalid" });
+      expect(audit[0]).toMatchObject({ action: "createCustomer", outcome: "BAD_USER_INPUT" });
     }
     for (const name of ["", "   ", "\u0000\u0007", "n".repeat(201)]) {
       const r = await create({ email: "bad-name@example.test", name, id: "bad-name" });
@@ -575,15 +578,23 @@ describe("customer management (issue 'Customer management')", () => {
     for (const id of ["Bad Id", "x".repeat(64), t.stack.admin.username]) {
       const u = await audited(() => t.exec(UPDATE, { id, input: { name: "X" } }, admin));
       expect(codes(u.r), id).toEqual(["BAD_USER_INPUT"]);
-      expectOneAudit(u.audit, { action: "updateCustomer", target: id, outcome: "invalid" });
+      expectOneAudit(u.audit, { action: "updateCustomer", target: id, outcome: "BAD_USER_INPUT" });
       const r = await audited(() => t.exec(RESET, { id }, admin));
       expect(codes(r.r), id).toEqual(["BAD_USER_INPUT"]);
-      expectOneAudit(r.audit, { action: "resetCustomerPassword", target: id, outcome: "invalid" });
+      expectOneAudit(r.audit, {
+        action: "resetCustomerPassword",
+        target: id,
+        outcome: "BAD_USER_INPUT",
+      });
     }
     for (const input of [{ email: "nope" }, { name: "" }, { name: "n".repeat(201) }]) {
       const u = await audited(() => t.exec(UPDATE, { id: "abc", input }, admin));
       expect(codes(u.r), JSON.stringify(input)).toEqual(["BAD_USER_INPUT"]);
-      expectOneAudit(u.audit, { action: "updateCustomer", target: "abc", outcome: "invalid" });
+      expectOneAudit(u.audit, {
+        action: "updateCustomer",
+        target: "abc",
+        outcome: "BAD_USER_INPUT",
+      });
     }
     expect((await get("abc")).data!.customer).toEqual(short.customer);
 
@@ -594,14 +605,14 @@ describe("customer management (issue 'Customer management')", () => {
     expectOneAudit(u.audit, {
       action: "updateCustomer",
       target: "no-such-one",
-      outcome: "not_found",
+      outcome: "NOT_FOUND",
     });
     const r = await audited(() => t.exec(RESET, { id: "no-such-one" }, admin));
     expect(codes(r.r)).toEqual(["NOT_FOUND"]);
     expectOneAudit(r.audit, {
       action: "resetCustomerPassword",
       target: "no-such-one",
-      outcome: "not_found",
+      outcome: "NOT_FOUND",
     });
     expect((await get("no-such-one")).data!.customer).toBeNull();
   });
@@ -734,8 +745,14 @@ describe("customer management (issue 'Customer management')", () => {
     const audit = t.logs.map((l) => JSON.parse(l) as AuditLine).filter((l) => l.msg === "audit");
     expect(audit.length).toBeGreaterThan(40);
     for (const line of audit) {
-      // Admin actions carry the admin; sign-in steps are taken before anyone is signed in.
-      expect(line.actor).toBe(SIGN_IN_ACTIONS.has(line.action ?? "") ? "anonymous" : adminActor());
+      // Admin actions carry the admin; sign-in steps are taken before anyone is signed in; the
+      // refusals of others' attempts carry who tried.
+      if (line.outcome === "FORBIDDEN" || line.outcome === "UNAUTHENTICATED")
+        expect(line.actor).toMatch(/^(customer:|anonymous$)/);
+      else
+        expect(line.actor).toBe(
+          SIGN_IN_ACTIONS.has(line.action ?? "") ? "anonymous" : adminActor(),
+        );
       expect(typeof line.action).toBe("string");
       expect(typeof line.target).toBe("string");
       expect(typeof line.outcome).toBe("string");

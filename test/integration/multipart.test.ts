@@ -308,7 +308,13 @@ describe("multipart uploads: presigned parts, completion, authorization (s3rver)
     ).toEqual(["FORBIDDEN"]);
     // Admins may act on any folder.
     expect((await sign(admin, up, [1]))[0]!.size).toBe(5 * MIB);
-    expect(t.logs.some((l) => l.includes('"action":"abortMultipartUpload"'))).toBe(false);
+    // Each refused abort wrote its audit line; none of them aborted anything.
+    const aborts = t.logs.filter((l) => l.includes('"action":"abortMultipartUpload"'));
+    expect(aborts.map((l) => (JSON.parse(l) as { outcome?: string }).outcome)).toEqual([
+      "FORBIDDEN",
+      "UNAUTHENTICATED",
+      "UNAUTHENTICATED",
+    ]);
 
     const file = ok(
       await t.exec<{ completeMultipartUpload: FileOut }>(

@@ -5,15 +5,16 @@ import { shield } from "graphql-shield";
 import { describe, expect, it } from "vitest";
 import { ADMINS_GROUP, CUSTOMERS_GROUP } from "../../src/auth/admins.js";
 import type { TokenVerifier } from "../../src/auth/token-verifier.js";
-import { ViewerResolver } from "../../src/auth/viewer.js";
-import type { Viewer } from "../../src/auth/viewer.js";
+import { Authenticator } from "../../src/auth/authenticator.js";
+import type { Identity } from "../../src/auth/identity.js";
 import type { UserRecord } from "../../src/aws/cognito-users.js";
 import { ForbiddenError, NotFoundError } from "../../src/errors.js";
 import { randomBytes } from "node:crypto";
 import { Sealer } from "../../src/common/sealer.js";
 import { FileIds, buildKey } from "../../src/files/keys.js";
-import type { Context } from "../../src/graphql/context.js";
+import type { Context } from "../../src/auth/context.js";
 import { silentLogger } from "../../src/log.js";
+import { createLoaders } from "../../src/aws/loaders.js";
 import type {
   FallbackError,
   PermissionOptions,
@@ -48,6 +49,12 @@ import {
 import { ACTORS } from "./actors.js";
 import type { Actor } from "./actors.js";
 
+/** The rules look nothing up: loaders that fail the test when used. */
+const unusedLoaders = createLoaders(
+  { head: () => Promise.reject(new Error("no HEAD in a permission test")) },
+  { get: () => Promise.reject(new Error("no user lookup in a permission test")) },
+);
+
 /**
  * The compiled layer against graphql-shield 7.6.5 itself: every rule combination it accepts,
  * generated, for every kind of actor, through `compilePermissions` and through
@@ -55,7 +62,7 @@ import type { Actor } from "./actors.js";
  * class, code and message.
  */
 
-// ---- actors: viewers made by the API's own ViewerResolver from token claims and user records
+// ---- actors: viewers made by the API's own Authenticator from token claims and user records
 
 const NOW = new Date("2026-12-01T00:00:00Z");
 const user = (
@@ -87,7 +94,7 @@ const ACCOUNTS: Record<string, { groups: string[]; user: UserRecord | null }> = 
   bothGroups: { groups: [CUSTOMERS_GROUP, ADMINS_GROUP], user: user("both-co", "both-co") },
 };
 // Token checks are not what is compared here: the verifier answers claims for a known "token".
-const viewers = new ViewerResolver(
+const authenticator = new Authenticator(
   {
     verify: async (token: string) => ({
       sub: `sub-${ACCOUNTS[token]!.user?.username ?? token}`,
@@ -119,23 +126,23 @@ const ACTING: Record<Actor, { token: string | null; target: string }> = {
 };
 
 /** The viewer the request context would carry, or the error it refuses the token with. */
-async function viewerOf(actor: Actor): Promise<{ viewer: Viewer | null } | { refused: string }> {
+async function viewerOf(actor: Actor): Promise<{ viewer: Identity | null } | { refused: string }> {
   const { token } = ACTING[actor];
   if (token === null) return { viewer: null };
   try {
-    return { viewer: await viewers.resolve(token) };
+    return { viewer: await authenticator.authenticate(token) };
   } catch (err) {
     return { refused: `${(err as ForbiddenError).extensions.code}: ${(err as Error).message}` };
   }
 }
 
-const ctxOf = (viewer: Viewer | null): Context => ({
+const ctxOf = (viewer: Identity | null): Context => ({
   requestId: "differential",
   log: silentLogger,
   viewer,
   token: null,
   source: "differential",
-  scoped: new Map(),
+  loaders: unusedLoaders,
 });
 
 // ---- rules: leaves of every kind of answer, the app's own rules, and combinations

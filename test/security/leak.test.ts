@@ -2,7 +2,7 @@ import type { GraphQLSchema } from "graphql";
 import { execute, parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildExecutableSchema } from "../../src/app.js";
-import type { Viewer } from "../../src/auth/viewer.js";
+import type { Identity } from "../../src/auth/identity.js";
 import type { CustomerService } from "../../src/customers/customer.service.js";
 import type { CustomerRecord } from "../../src/customers/customer.types.js";
 import type { FilePage, FileService } from "../../src/files/file.service.js";
@@ -33,7 +33,7 @@ describe("a service bug that hands out another tenant's object is stopped by the
   const schemaWith = async (map: RuleMap): Promise<GraphQLSchema> => {
     const s = t.app.services;
     const files: FileService = Object.assign(Object.create(s.files) as FileService, {
-      async list(viewer: Viewer | null, args: Parameters<FileService["list"]>[1]) {
+      async list(viewer: Identity | null, args: Parameters<FileService["list"]>[1]) {
         const page: FilePage = await s.files.list(viewer, args);
         return { ...page, edges: [...page.edges, { cursor: "leak", node: globexFile }] };
       },

@@ -5,7 +5,7 @@ import type { GraphQLSchema } from "graphql";
 import { parse, validate } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readConfig } from "../../src/config.js";
-import { buildAppSchema } from "../../src/graphql/schema.js";
+import { buildAppSchema } from "../../src/schema.js";
 import {
   DEFAULT_QUERY_LIMITS,
   MAX_TOKENS,

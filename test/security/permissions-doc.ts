@@ -64,9 +64,7 @@ export async function renderPermissionsDoc(
   line(
     "- **Rule**: the rule that guards the field, written as in the map. Every rule is a decision of",
   );
-  line(
-    "  `src/permissions/policy.ts` (listed below). `chain(a, b)` runs `b` only when `a` passes; a field",
-  );
+  line("  `src/policy.ts` (listed below). `chain(a, b)` runs `b` only when `a` passes; a field");
   line(
     "  with no entry of its own takes its type's `*`. Deny by default: the API does not start when a",
   );

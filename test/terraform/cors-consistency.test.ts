@@ -2,7 +2,7 @@ import { testCursors, testIds } from "../helpers/secrets.js";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { Viewer } from "../../src/auth/viewer.js";
+import type { Identity } from "../../src/auth/identity.js";
 import { S3Store } from "../../src/aws/s3-store.js";
 import { FileService } from "../../src/files/file.service.js";
 import { FileScope } from "../../src/files/file.types.js";
@@ -32,13 +32,13 @@ const admin = {
   customerId: null,
   username: "admin.x",
   email: "a@example.com",
-} as unknown as Viewer;
+} as unknown as Identity;
 const customer = {
   role: "CUSTOMER",
   customerId: "acme",
   username: "acme",
   email: "c@example.com",
-} as unknown as Viewer;
+} as unknown as Identity;
 
 async function ticketHeaderNames(): Promise<string[]> {
   const checksum = createHash("sha256").update("x").digest("base64");

@@ -27,7 +27,9 @@ import { CachedUsers } from "../../src/aws/cached-users.js";
 import { CognitoUsers } from "../../src/aws/cognito-users.js";
 import type { UserRecord } from "../../src/aws/cognito-users.js";
 import { generateCustomerId, isCustomerId } from "../../src/customers/customer-id.js";
-import { CustomerService, toCustomer } from "../../src/customers/customer.service.js";
+import { CustomerService } from "../../src/customers/customer.service.js";
+import { customerFrom, toCustomer } from "../../src/customers/customer.types.js";
+import { createLoaders } from "../../src/aws/loaders.js";
 import { AppError } from "../../src/errors.js";
 import { createLogger } from "../../src/log.js";
 
@@ -218,7 +220,7 @@ describe("CustomerService.create: rollback when a step after the user exists fai
       expect.objectContaining({
         action: "createCustomer",
         target: "acme",
-        outcome: "error",
+        outcome: "INTERNAL_SERVER_ERROR",
         actor: "admin:admin.test",
         requestId: "req-1",
       }),
@@ -241,7 +243,7 @@ describe("CustomerService.create: rollback when a step after the user exists fai
     expect(codeOf(got)).toBe("SERVICE_UNAVAILABLE");
     expect(fake.users.has("acme")).toBe(false);
     expect(audit()).toHaveLength(1);
-    expect(audit()[0]).toMatchObject({ outcome: "unavailable", target: "acme" });
+    expect(audit()[0]).toMatchObject({ outcome: "SERVICE_UNAVAILABLE", target: "acme" });
   });
 
   it("the duplicate-email check after creation fails → rolled back too", async () => {
@@ -286,7 +288,7 @@ describe("CustomerService.create: rollback when a step after the user exists fai
     expect(fake.count("AdminDeleteUserCommand")).toBe(0);
     expect(fake.users.get("acme")!.attrs.get("email")).toBe("first@acme.example");
     expect(audit()).toEqual([
-      expect.objectContaining({ action: "createCustomer", target: "acme", outcome: "conflict" }),
+      expect.objectContaining({ action: "createCustomer", target: "acme", outcome: "CONFLICT" }),
     ]);
   });
 
@@ -314,7 +316,7 @@ describe("CustomerService.create: races and generated ids", () => {
     expect(fake.users.has("acme")).toBe(false);
     expect(fake.users.has("other")).toBe(true);
     expect(audit()).toHaveLength(1);
-    expect(audit()[0]).toMatchObject({ target: "acme", outcome: "conflict" });
+    expect(audit()[0]).toMatchObject({ target: "acme", outcome: "CONFLICT" });
   });
 
   it("a newer user with the same email does not take it from us", async () => {
@@ -349,25 +351,21 @@ describe("CustomerService.create: races and generated ids", () => {
   });
 
   it("a customer id looked up before it existed is found right after it is created", async () => {
-    const { service, log } = setup();
+    const { service, log, cache } = setup();
     // E.g. an admin tried to upload for this id first: "no such customer" must not be cached.
     expect(await service.exists("late-comer")).toBe(false);
     expect(await service.get("late-comer")).toBeNull();
     await service.create({ email: "l@late.example", name: "Late", id: "late-comer" }, log);
     expect(await service.exists("late-comer")).toBe(true);
-    const ctx = {
-      requestId: "r",
-      log,
-      viewer: null,
-      token: null,
-      source: "test",
-      scoped: new Map(),
-    };
-    const found = await service.loader(ctx).loadMany(["late-comer", "nobody"]);
-    expect(found.map((c) => (c instanceof Error ? c : (c?.id ?? null)))).toEqual([
-      "late-comer",
-      null,
-    ]);
+    // A request's users loader goes through the same cache the service invalidated.
+    const loaders = createLoaders({ head: () => Promise.resolve(null) }, cache);
+    const ids = ["late-comer", "nobody"];
+    const found = await loaders.users.loadMany(ids);
+    expect(
+      found.map((user, index) =>
+        user instanceof Error ? user : (customerFrom(user, ids[index]!)?.id ?? null),
+      ),
+    ).toEqual(["late-comer", null]);
   });
 });
 
@@ -388,10 +386,10 @@ describe("CustomerService: update, reset and audit lines", () => {
       ["createCustomer", "acme", "ok", undefined],
       ["updateCustomer", "acme", "ok", ["name", "enabled"]],
       ["updateCustomer", "acme", "ok", []],
-      ["updateCustomer", "Not An Id", "invalid", undefined],
-      ["updateCustomer", "missing", "not_found", undefined],
-      ["updateCustomer", "acme", "invalid", undefined],
-      ["resetCustomerPassword", "acme", "error", undefined],
+      ["updateCustomer", "Not An Id", "BAD_USER_INPUT", undefined],
+      ["updateCustomer", "missing", "NOT_FOUND", undefined],
+      ["updateCustomer", "acme", "BAD_USER_INPUT", undefined],
+      ["resetCustomerPassword", "acme", "INTERNAL_SERVER_ERROR", undefined],
     ]);
     for (const l of audit()) expect(l).toMatchObject({ actor: "admin:admin.test", audit: true });
   });

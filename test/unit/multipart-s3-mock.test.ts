@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { S3Client } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { Viewer } from "../../src/auth/viewer.js";
+import type { Identity } from "../../src/auth/identity.js";
 import { S3Store } from "../../src/aws/s3-store.js";
 import { AppError } from "../../src/errors.js";
 import { FileService } from "../../src/files/file.service.js";
@@ -76,7 +76,7 @@ const alice = {
   email: "a@example.test",
   role: "CUSTOMER",
   customerId: "alice-co",
-} as Viewer;
+} as Identity;
 const MIB = 1024 * 1024;
 const WEEK = 7 * 24 * 3600;
 

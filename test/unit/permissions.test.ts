@@ -2,10 +2,11 @@ import "reflect-metadata";
 import { buildSchema, graphql } from "graphql";
 import * as shieldApi from "graphql-shield";
 import { describe, expect, it } from "vitest";
-import type { Viewer } from "../../src/auth/viewer.js";
-import { buildAppSchema } from "../../src/graphql/schema.js";
-import type { Context } from "../../src/graphql/context.js";
+import type { Identity } from "../../src/auth/identity.js";
+import { buildAppSchema } from "../../src/schema.js";
+import type { Context } from "../../src/auth/context.js";
 import { silentLogger } from "../../src/log.js";
+import { createLoaders } from "../../src/aws/loaders.js";
 import type { PermissionOptions, Rule, RuleMap } from "../../src/permissions/algebra.js";
 import { LogicRule, allow, and, deny, not, rule } from "../../src/permissions/algebra.js";
 import {
@@ -16,22 +17,28 @@ import {
   schemaFields,
 } from "../../src/permissions/compile.js";
 import { permissionOptions, permissions } from "../../src/permissions/index.js";
-import * as policy from "../../src/permissions/policy.js";
-import { GENERAL_FOLDER, customerFolder } from "../../src/permissions/policy.js";
+import * as policy from "../../src/policy.js";
+import { GENERAL_FOLDER, customerFolder } from "../../src/policy.js";
 
-function ctx(viewer: Partial<Viewer> | null): Context {
+/** The rules look nothing up: loaders that fail the test when used. */
+const unusedLoaders = createLoaders(
+  { head: () => Promise.reject(new Error("no HEAD in a permission test")) },
+  { get: () => Promise.reject(new Error("no user lookup in a permission test")) },
+);
+
+function ctx(viewer: Partial<Identity> | null): Context {
   return {
     requestId: "t",
     log: silentLogger,
-    viewer: viewer as Viewer | null,
+    viewer: viewer as Identity | null,
     token: null,
     source: "test",
-    scoped: new Map(),
+    loaders: unusedLoaders,
   };
 }
-const admin = { role: "ADMIN", customerId: null, username: "admin.x" } as Viewer;
-const acme = { role: "CUSTOMER", customerId: "acme", username: "acme" } as Viewer;
-const noGroup = { role: null, customerId: null, username: "nobody" } as Viewer;
+const admin = { role: "ADMIN", customerId: null, username: "admin.x" } as Identity;
+const acme = { role: "CUSTOMER", customerId: "acme", username: "acme" } as Identity;
+const noGroup = { role: null, customerId: null, username: "nobody" } as Identity;
 
 const tiny = () => buildSchema(`type Query { a: String b: String } input In { x: String }`);
 const opts: PermissionOptions = { allowExternalErrors: true };

@@ -1,6 +1,6 @@
 import type { ApolloServer } from "@apollo/server";
 import { describe, expect, it } from "vitest";
-import type { Context } from "../../src/graphql/context.js";
+import type { Context } from "../../src/auth/context.js";
 import { respond } from "../../src/http/routes.js";
 import type { HttpRequest, RouterOptions } from "../../src/http/routes.js";
 import { createLogger } from "../../src/log.js";

@@ -7,7 +7,7 @@ import path from "node:path";
 import { createApp } from "../../../src/app.js";
 import type { App, AppSettings } from "../../../src/app.js";
 import { buildKey } from "../../../src/files/keys.js";
-import type { Context } from "../../../src/graphql/context.js";
+import type { Context } from "../../../src/auth/context.js";
 import { startLocalStack, createLocalS3Client } from "../../../src/local/stack.js";
 import type { LocalStack } from "../../../src/local/stack.js";
 import { createLogger, silentLogger } from "../../../src/log.js";

@@ -10,12 +10,14 @@ import type { ApiServices } from "../../../src/app.js";
 import { CUSTOMERS_GROUP } from "../../../src/auth/admins.js";
 import { CognitoAuth } from "../../../src/aws/cognito-auth.js";
 import { Sealer } from "../../../src/common/sealer.js";
-import type { Viewer } from "../../../src/auth/viewer.js";
+import type { Identity } from "../../../src/auth/identity.js";
 import { CachedUsers } from "../../../src/aws/cached-users.js";
+import { createLoaders } from "../../../src/aws/loaders.js";
+import type { Loaders } from "../../../src/aws/loaders.js";
 import type { UserRecord } from "../../../src/aws/cognito-users.js";
 import type { ListedObject } from "../../../src/aws/s3-store.js";
 import { buildKey } from "../../../src/files/keys.js";
-import type { Context } from "../../../src/graphql/context.js";
+import type { Context } from "../../../src/auth/context.js";
 import { respond } from "../../../src/http/routes.js";
 import type { RouterOptions } from "../../../src/http/routes.js";
 import { createHttpHandler } from "../../../src/http/server.js";
@@ -43,7 +45,7 @@ export interface Rig {
   /** The fixture's own services (local stack): the real app, and the same without the layer. */
   readonly stack: { with: Target; without: Target };
   /** Viewers resolved once from the real tokens (the "without" side injects them). */
-  readonly viewers: ReadonlyMap<string, Viewer>;
+  readonly viewers: ReadonlyMap<string, Identity>;
   readonly memoryCustomers: number;
   readonly memoryCognito: MemoryCognitoUsers;
   exec(
@@ -64,7 +66,7 @@ function memoryServices(
   filesEach: number,
   pageFiles: number,
   bigFolder: number,
-): ApiServices & { cognito: MemoryCognitoUsers } {
+): ApiServices & { cognito: MemoryCognitoUsers; loaders: () => Loaders } {
   const now = Date.now();
   const users: UserRecord[] = [];
   const objects: ListedObject[] = [];
@@ -113,10 +115,12 @@ function memoryServices(
   const cognito = new MemoryCognitoUsers(users, {
     [CUSTOMERS_GROUP]: users.map((u) => u.username),
   });
+  const cachedUsers = new CachedUsers(cognito, BENCH_SETTINGS.userCacheTtlSeconds);
+  const store = new MemoryS3Store(f.app.clients.s3, f.stack.s3.bucket, objects);
   const services = createServices({
     users: cognito,
-    cachedUsers: new CachedUsers(cognito, BENCH_SETTINGS.userCacheTtlSeconds),
-    store: new MemoryS3Store(f.app.clients.s3, f.stack.s3.bucket, objects),
+    cachedUsers,
+    store,
     cognitoAuth: new CognitoAuth(
       f.app.clients.cognito,
       f.stack.cognito.clientId,
@@ -128,7 +132,8 @@ function memoryServices(
     appUrl: () => "http://localhost",
     settings: BENCH_SETTINGS,
   });
-  return { ...services, cognito };
+  // A request on these services looks up heads and users in them too, not in the app's.
+  return { ...services, cognito, loaders: () => createLoaders(store, cachedUsers) };
 }
 
 export async function buildRig(
@@ -136,25 +141,29 @@ export async function buildRig(
   o: { memoryCustomers: number; filesEach: number; pageFiles: number; bigFolder: number },
 ): Promise<Rig> {
   const tokens = [f.adminToken, f.small.token, f.big.token];
-  const viewers = new Map<string, Viewer>();
-  for (const t of tokens) viewers.set(`Bearer ${t}`, await f.app.viewers.resolve(t));
+  const viewers = new Map<string, Identity>();
+  for (const t of tokens) viewers.set(`Bearer ${t}`, await f.app.authenticator.authenticate(t));
   const log: Logger = discardingLogger();
   // "Without": no token verification, no rules; the viewer is looked up by header, not verified.
-  const injected = async (req: {
-    authorization: string | undefined;
-    requestId?: string;
-  }): Promise<Context> => ({
-    requestId: req.requestId ?? randomUUID(),
-    viewer: (req.authorization && viewers.get(req.authorization)) || null,
-    token: null,
-    source: "bench",
-    log,
-    scoped: new Map(),
-  });
+  const injected =
+    (loaders: () => Loaders) =>
+    async (req: { authorization: string | undefined; requestId?: string }): Promise<Context> => ({
+      requestId: req.requestId ?? randomUUID(),
+      viewer: (req.authorization && viewers.get(req.authorization)) || null,
+      token: null,
+      source: "bench",
+      log,
+      loaders: loaders(),
+    });
   const real = (req: { authorization: string | undefined; requestId?: string }) =>
     f.app.context(req);
 
   const mem = memoryServices(f, o.memoryCustomers, o.filesEach, o.pageFiles, o.bigFolder);
+  // The app's token path, with the loaders of the in-memory services.
+  const realOnMemory = async (req: {
+    authorization: string | undefined;
+    requestId?: string;
+  }): Promise<Context> => ({ ...(await f.app.context(req)), loaders: mem.loaders() });
   const started: ApolloServer<Context>[] = [];
   const apollo = async (schema: Parameters<typeof createApollo>[0]) => {
     const a = createApollo(schema, BENCH_SETTINGS);
@@ -171,21 +180,21 @@ export async function buildRig(
     with: {
       name: "with layer",
       apollo: await apollo(await buildExecutableSchema(mem, permissions)),
-      context: real,
+      context: realOnMemory,
     },
     without: {
       name: "without",
       apollo: await apollo(await buildExecutableSchema(mem, null)),
-      context: injected,
+      context: injected(mem.loaders),
     },
-    shield: { name: "graphql-shield", apollo: await apollo(shielded), context: real },
+    shield: { name: "graphql-shield", apollo: await apollo(shielded), context: realOnMemory },
   };
   const stack = {
     with: { name: "with layer (the app)", apollo: f.app.apollo, context: real },
     without: {
       name: "without",
       apollo: await apollo(await buildExecutableSchema(f.app.services, null)),
-      context: injected,
+      context: injected(f.app.loaders),
     },
   };
   const servers: Server[] = [];

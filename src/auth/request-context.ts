@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
-import { bearerToken } from "../auth/token-verifier.js";
-import type { ViewerResolver } from "../auth/viewer.js";
+import type { Loaders } from "../aws/loaders.js";
+import { bearerToken } from "./token-verifier.js";
+import type { Authenticator } from "./authenticator.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Context } from "./context.js";
@@ -16,28 +17,32 @@ export interface ContextRequest {
 
 /**
  * Builds the per-request context: the viewer from the bearer token (verified, and checked against
- * the user record), a logger carrying the request id and actor, and per-request memo space. A bad
+ * the user record), a logger carrying the request id and actor, and fresh loaders. A bad
  * token answers 401 UNAUTHENTICATED, an unreachable Cognito 503, before any resolver runs.
  */
 export function createContextFactory(
-  viewers: ViewerResolver,
+  authenticator: Authenticator,
   log: Logger,
+  /** Makes one request's loaders (`createLoaders` over the app's store and user cache). */
+  loaders: () => Loaders,
 ): (req: ContextRequest) => Promise<Context> {
   return async (req) => {
     const requestId = req.requestId ?? crypto.randomUUID();
     try {
       // A token verified before is well formed: look it up before paying for the format check.
       const header = req.authorization;
-      const known = header?.startsWith("Bearer ") ? viewers.cached(header.slice(7)) : undefined;
+      const known = header?.startsWith("Bearer ")
+        ? authenticator.cached(header.slice(7))
+        : undefined;
       const token = known ? (header as string).slice(7) : bearerToken(header);
-      const viewer = known ?? (token ? await viewers.resolve(token) : null);
+      const viewer = known ?? (token ? await authenticator.authenticate(token) : null);
       return {
         requestId,
         viewer,
         token: viewer ? (token ?? null) : null,
         source: req.source ?? "unknown",
         log: log.child({ requestId, actor: actorOf(viewer) }),
-        scoped: new Map(),
+        loaders: loaders(),
       };
     } catch (err) {
       if (err instanceof AppError) {

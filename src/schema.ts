@@ -3,11 +3,11 @@ import type { GraphQLSchema } from "graphql";
 import { lexicographicSortSchema, printSchema } from "graphql";
 import type { ContainerType } from "type-graphql";
 import { buildSchema } from "type-graphql";
-import { AccountResolver } from "../account/account.resolver.js";
-import { AuthResolver } from "../auth/auth.resolver.js";
-import { CustomerResolver, ViewerCustomerResolver } from "../customers/customer.resolver.js";
-import { CustomerFilesResolver, FileResolver } from "../files/file.resolver.js";
-import { MultipartResolver } from "../files/multipart.resolver.js";
+import { AccountResolver } from "./account/account.resolver.js";
+import { AuthResolver } from "./auth/auth.resolver.js";
+import { CustomerResolver, ViewerCustomerResolver } from "./customers/customer.resolver.js";
+import { CustomerFilesResolver, FileResolver } from "./files/file.resolver.js";
+import { MultipartResolver } from "./files/multipart.resolver.js";
 
 /** Every resolver class of the API. */
 export const RESOLVERS = [

@@ -1,8 +1,8 @@
-import type { RoleName, Viewer } from "../auth/viewer.js";
+import type { RoleName, Identity } from "./auth/identity.js";
 
 /**
  * Who may do what, stated once. Every function here is a pure decision over the viewer (null:
- * no token) and the thing acted on. The rule map (index.ts) applies them to the schema, and the
+ * no token) and the thing acted on. The rule map (permissions/index.ts) applies them to the schema, and the
  * services call the same functions to scope their queries; resolvers and services read no role.
  */
 
@@ -20,7 +20,7 @@ export function customerFolder(customerId: string): Folder {
  * The role the viewer acts in. Every decision below reads the role through here, so a viewer who
  * may not act in their role yet is one line in this function.
  */
-export function roleOf(viewer: Viewer | null): RoleName | null {
+export function roleOf(viewer: Identity | null): RoleName | null {
   if (!viewer) return null;
   // An admin who must still set up MFA acts in no role: `canUseOwnAccount` is all they have.
   if (viewer.mfaSetupRequired) return null;
@@ -28,7 +28,7 @@ export function roleOf(viewer: Viewer | null): RoleName | null {
 }
 
 /** Signed in with a role they may not act in until their authenticator app is set up. */
-export function awaitsMfaSetup(viewer: Viewer | null): boolean {
+export function awaitsMfaSetup(viewer: Identity | null): boolean {
   return viewer !== null && viewer.mfaSetupRequired && viewer.role !== null;
 }
 
@@ -36,31 +36,31 @@ export function awaitsMfaSetup(viewer: Viewer | null): boolean {
  * May use their own account (`me`, password, sessions, authenticator app): signed in and given a
  * role, even one `roleOf` does not let them act in yet.
  */
-export function canUseOwnAccount(viewer: Viewer | null): boolean {
+export function canUseOwnAccount(viewer: Identity | null): boolean {
   return viewer !== null && viewer.role !== null;
 }
 
 /** Signed in, and acting as an admin or a customer. */
-export function hasRole(viewer: Viewer | null): boolean {
+export function hasRole(viewer: Identity | null): boolean {
   return roleOf(viewer) !== null;
 }
 
-export function isAdmin(viewer: Viewer | null): boolean {
+export function isAdmin(viewer: Identity | null): boolean {
   return roleOf(viewer) === "ADMIN";
 }
 
 /** The customer the viewer is, or null (admins and users in neither group are none). */
-export function ownCustomerId(viewer: Viewer | null): string | null {
+export function ownCustomerId(viewer: Identity | null): string | null {
   return roleOf(viewer) === "CUSTOMER" ? (viewer?.customerId ?? null) : null;
 }
 
-function isOwnFolder(viewer: Viewer | null, folder: Folder): boolean {
+function isOwnFolder(viewer: Identity | null, folder: Folder): boolean {
   const own = ownCustomerId(viewer);
   return own !== null && folder.scope === "CUSTOMER" && folder.customerId === own;
 }
 
 /** Admins: every folder. Customers: their own and the general one. */
-export function canReadFolder(viewer: Viewer | null, folder: Folder): boolean {
+export function canReadFolder(viewer: Identity | null, folder: Folder): boolean {
   switch (roleOf(viewer)) {
     case "ADMIN":
       return true;
@@ -72,28 +72,28 @@ export function canReadFolder(viewer: Viewer | null, folder: Folder): boolean {
 }
 
 /** Admins: every folder. Customers: their own only. */
-export function canWriteFolder(viewer: Viewer | null, folder: Folder): boolean {
+export function canWriteFolder(viewer: Identity | null, folder: Folder): boolean {
   return isAdmin(viewer) || isOwnFolder(viewer, folder);
 }
 
 /** Admins only, in any folder: customers cannot delete, not even in their own. */
-export function canDeleteFiles(viewer: Viewer | null): boolean {
+export function canDeleteFiles(viewer: Identity | null): boolean {
   return isAdmin(viewer);
 }
 
-export function canDeleteFrom(viewer: Viewer | null, folder: Folder): boolean {
+export function canDeleteFrom(viewer: Identity | null, folder: Folder): boolean {
   return canDeleteFiles(viewer) && canWriteFolder(viewer, folder);
 }
 
 /** Admins: every customer. Customers: themselves. */
-export function canSeeCustomer(viewer: Viewer | null, customerId: unknown): boolean {
+export function canSeeCustomer(viewer: Identity | null, customerId: unknown): boolean {
   if (isAdmin(viewer)) return true;
   const own = ownCustomerId(viewer);
   return own !== null && customerId === own;
 }
 
 /** Create, update, list and reset customers. */
-export function canManageCustomers(viewer: Viewer | null): boolean {
+export function canManageCustomers(viewer: Identity | null): boolean {
   return isAdmin(viewer);
 }
 
@@ -101,7 +101,7 @@ export function canManageCustomers(viewer: Viewer | null): boolean {
  * The folders a listing that names none reads: "EVERY" folder for admins; the viewer's own and
  * the general one for customers; none for anyone else.
  */
-export function readableFolders(viewer: Viewer | null): "EVERY" | readonly Folder[] {
+export function readableFolders(viewer: Identity | null): "EVERY" | readonly Folder[] {
   if (isAdmin(viewer)) return "EVERY";
   const own = ownCustomerId(viewer);
   return own === null ? [] : [customerFolder(own), GENERAL_FOLDER];
@@ -113,7 +113,7 @@ export function readableFolders(viewer: Viewer | null): "EVERY" | readonly Folde
  * own); the service then asks for one.
  */
 export function uploadFolder(
-  viewer: Viewer | null,
+  viewer: Identity | null,
   input: { readonly scope?: string | null; readonly customerId?: string | null },
 ): Folder | null {
   if (input.scope === "GENERAL") return GENERAL_FOLDER;
