@@ -8,7 +8,7 @@ import { ConstRule, LeafRule, LogicRule, NotRule, allow, checkOptions, isRule } 
  * The permission layer as the API runs it: the rule map evaluated synchronously, decision for
  * decision as graphql-shield 7.6.5 evaluates it (node_modules/graphql-shield/cjs/rules.js and
  * generator.js), without a promise per field. Measured on a 1,000-row list, graphql-shield's own
- * middleware costs several times the query; this layer costs a few percent (README, Performance).
+ * middleware costs several times the query; this layer costs a few percent (docs/performance.md).
  * test/security/differential.test.ts runs every operator combination through both engines.
  *
  * Where graphql-shield would answer a rule from its cache, this layer evaluates the check again,
