@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -87,6 +87,20 @@ describe("README.md and docs/", () => {
         absolute: false,
       });
     }
+  });
+
+  it("no tracked file of the repository names ../shared (a clone does not have it)", () => {
+    const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
+      .split("\0")
+      .filter((f) => f && !/\.(png|jpe?g|ico|woff2?)$/.test(f) && f !== "package-lock.json")
+      .filter((f) => path.join(ROOT, f) !== __filename);
+    expect(tracked.length).toBeGreaterThan(100);
+    const offenders = tracked.filter((f) => {
+      const file = path.join(ROOT, f);
+      // A file deleted in the working tree but not yet in the index holds nothing.
+      return existsSync(file) && readFileSync(file, "utf8").includes("../shared");
+    });
+    expect(offenders).toEqual([]);
   });
 
   it("every relative link of README.md and docs/ reaches a file of the repository", () => {
