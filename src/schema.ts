@@ -37,7 +37,7 @@ export async function buildAppSchema(container?: ContainerType): Promise<GraphQL
 
 export const SCHEMA_HEADER =
   "# Generated from the type-graphql classes in src/ by `npm run emit-schema`. Do not edit.\n" +
-  "# The public contract it must keep is ../shared/contract.graphql.\n\n";
+  "# This file is the API's contract: `npm test` fails when the code drifts from it.\n\n";
 
 export function printAppSchema(schema: GraphQLSchema): string {
   return SCHEMA_HEADER + printSchema(lexicographicSortSchema(schema)) + "\n";

@@ -331,7 +331,7 @@ describe("HTTP API", () => {
 });
 
 describe("outputs", () => {
-  it("has every output the README and the smoke test rely on, each described", async () => {
+  it("has every output terraform/README.md and the smoke test rely on, each described", async () => {
     const cfg = await terraform();
     for (const name of [
       "api_url",

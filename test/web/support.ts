@@ -169,7 +169,8 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
 const IMG = path.join(ROOT, "docs", "img");
 
 /**
- * docs/img/web-{name}-desktop.png and -phone.png, for the README (the viewport, or the whole page),
+ * docs/img/web-{name}-desktop.png and -phone.png, for README.md and docs/web-app.md (the viewport,
+ * or the whole page),
  * when asked for: `npm run screenshots` (UPDATE_SCREENSHOTS=1). A plain test run leaves docs/ as
  * it is.
  */
