@@ -25,11 +25,14 @@ export default defineConfig({
   },
   test: {
     testTimeout: 30_000,
+    // expect.poll waits up to 10 s (default 1 s): with several files at once on two cores, a
+    // page or a stand-in can take longer than a second to answer.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 60_000,
     pool: "forks",
     // Most of a test waits on the stand-ins, Chromium or child processes: more files than cores
     // run at once (vitest would run one at a time on a 2-core machine).
-    maxWorkers: 4,
+    maxWorkers: 3,
     setupFiles: ["test/setup.ts"],
     projects: [
       {
@@ -37,6 +40,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
+          // Files share a worker's loaded modules (they set no global state that outlives them):
+          // the AWS SDK, graphql and type-graphql load once per worker, not once per file.
+          isolate: false,
           include: [
             "test/unit/**/*.test.ts",
             "test/terraform/**/*.test.ts",
@@ -56,6 +62,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "stack",
+          isolate: false,
           include: [
             "test/integration/**/*.test.ts",
             "test/security/**/*.test.ts",
@@ -73,7 +80,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: "browser", include: BROWSER },
+        test: {
+          name: "browser",
+          include: BROWSER,
+          isolate: false,
+          globalSetup: ["test/web/global-setup.ts"],
+        },
       },
       {
         // The benchmark at tiny sizes, on its own fixture.

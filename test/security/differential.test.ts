@@ -357,7 +357,7 @@ async function compare(
 }
 
 describe("the compiled layer decides exactly as graphql-shield 7.6.5 (differential)", () => {
-  const rules = combinations(2400);
+  const rules = combinations(1200);
 
   it("generates every operator at depths 1 to 3, with custom errors", () => {
     const depths = new Set(rules.map(depthOf));
@@ -375,7 +375,7 @@ describe("the compiled layer decides exactly as graphql-shield 7.6.5 (differenti
     );
     // Every operator over every operator.
     expect(pairs.size).toBe(25);
-    expect(rules.length).toBeGreaterThan(3800);
+    expect(rules.length).toBeGreaterThan(2700);
   });
 
   it("every generated rule × every actor: the same value, or the same error class, code and message", async () => {

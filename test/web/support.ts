@@ -1,11 +1,10 @@
 import AxeBuilder from "@axe-core/playwright";
 import { PutBucketCorsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
-import { mkdir, readFile, readdir, rename, rm, stat } from "node:fs/promises";
-import os from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
-import { expect } from "vitest";
+import { expect, inject } from "vitest";
 import type { AppSettings } from "../../src/app.js";
 import { buildKey } from "../../src/files/keys.js";
 import type { LocalStack } from "../../src/local/stack.js";
@@ -13,58 +12,16 @@ import { startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
 import { TEST_CORS_ORIGIN, corsRule, startTestStack } from "../helpers/stack.js";
 import { launchChromium } from "../e2e/chromium.js";
+import { buildWebAppOnce } from "../helpers/web-build.js";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
-}
-
 /**
- * The web app built by Vite with its own config (src/web/vite.config.mts, budget check
- * included) into a temporary folder named after a hash of its inputs: test files running at once
- * build it once between them, and a changed source builds anew.
+ * The web app built once for the run by test/web/global-setup.ts (the browser project's), or
+ * built here when a file runs outside it.
  */
 export async function buildWebApp(): Promise<string> {
-  const inputs = [
-    ...(await filesUnder(path.join(ROOT, "src", "web"))),
-    ...(await filesUnder(path.join(ROOT, "src", "client"))),
-  ];
-  const hash = createHash("sha256");
-  for (const f of inputs) hash.update(f).update(await readFile(f));
-  const out = path.join(os.tmpdir(), `portal-web-${hash.digest("hex").slice(0, 16)}`);
-  const ready = await stat(path.join(out, "index.html")).then(
-    () => true,
-    () => false,
-  );
-  if (ready) return out;
-  const tmp = `${out}.${process.pid}.tmp`;
-  const { build } = await import("vite");
-  // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({
-      configFile: path.join(ROOT, "src", "web", "vite.config.mts"),
-      mode: "production",
-      logLevel: "silent",
-      build: { outDir: tmp, emptyOutDir: true },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  await mkdir(path.dirname(out), { recursive: true });
-  try {
-    await rename(tmp, out);
-  } catch {
-    // Another test file finished the same build first.
-    await rm(tmp, { recursive: true, force: true });
-  }
-  return out;
+  return inject("webDir") ?? buildWebAppOnce();
 }
 
 export interface WebStack {

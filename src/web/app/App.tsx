@@ -77,10 +77,28 @@ function Shell({ session, viewer }: { session: Session; viewer: Viewer }) {
   useFocusOnNavigate(path);
   const uploads = useMemo(() => {
     let timer: number | undefined;
+    let inFlight = false;
+    let again = false;
+    // A refetch asked for while one is on its way runs again after it: Apollo would answer it
+    // from the request already sent, which left before the newest upload was stored.
+    const refetch = () => {
+      if (inFlight) {
+        again = true;
+        return;
+      }
+      inFlight = true;
+      void client.refetchQueries({ include: ["Files"] }).finally(() => {
+        inFlight = false;
+        if (again) {
+          again = false;
+          refetch();
+        }
+      });
+    };
     // Several files finishing together refresh the listing once.
     const refresh = () => {
       window.clearTimeout(timer);
-      timer = window.setTimeout(() => void client.refetchQueries({ include: ["Files"] }), 150);
+      timer = window.setTimeout(refetch, 150);
     };
     return new Uploads(
       apolloUploadApi(client),
