@@ -9,7 +9,7 @@
  * Reports `{ type: "ready", port }` or `{ type: "failed", message, code }` over IPC. Exits on
  * SIGTERM and when the IPC channel closes (the parent died, even by SIGKILL).
  */
-const { mkdirSync, writeFileSync } = require("node:fs");
+const { mkdirSync, renameSync, writeFileSync } = require("node:fs");
 const path = require("node:path");
 const { childLifecycle } = require("./child-lifecycle.cjs");
 
@@ -30,7 +30,10 @@ async function main() {
       ({ body }) => {
         const stamp = new Date(email.at * 1000).toISOString().replace(/[:.]/g, "-");
         const name = `${stamp}-${String(email.messageId).replace(/[^\w.-]/g, "_")}.eml`;
-        writeFileSync(path.join(opts.mailDir, name), body, { mode: 0o600 });
+        // Written aside, then renamed: a reader of the folder never sees half a message.
+        const file = path.join(opts.mailDir, name);
+        writeFileSync(`${file}.partial`, body, { mode: 0o600 });
+        renameSync(`${file}.partial`, file);
       },
       (err) => process.stderr.write(`could not write ${email.messageId} as .eml: ${err}\n`),
     );

@@ -15,12 +15,29 @@ export interface Mail {
   readonly token: string | null;
 }
 
+/**
+ * Messages already read, by path: the stand-in renames a message into place once it is whole,
+ * so a file never changes after it appears. Many test files share one mail folder in a run.
+ */
+const parsed = new Map<string, Promise<Mail>>();
+
 /** Every .eml in the folder, oldest first. */
 export async function readMailbox(mailDir: string): Promise<Mail[]> {
   const names = (await readdir(mailDir).catch(() => [] as string[]))
     .filter((n) => n.endsWith(".eml"))
     .sort();
-  return Promise.all(names.map((n) => readMail(path.join(mailDir, n))));
+  return Promise.all(
+    names.map((name) => {
+      const file = path.join(mailDir, name);
+      let mail = parsed.get(file);
+      if (!mail) {
+        mail = readMail(file);
+        parsed.set(file, mail);
+        mail.catch(() => parsed.delete(file));
+      }
+      return mail;
+    }),
+  );
 }
 
 /**
