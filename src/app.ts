@@ -125,60 +125,60 @@ export interface ServiceParts {
   readonly settings: AppSettings;
 }
 
-export function createServices(p: ServiceParts): ApiServices {
-  const revocations = new Revocations(p.users, p.cachedUsers, p.globalSignOut);
+export function createServices(parts: ServiceParts): ApiServices {
+  const revocations = new Revocations(parts.users, parts.cachedUsers, parts.globalSignOut);
   const auth = new SignInService(
-    p.cognitoAuth,
-    p.users,
-    p.cachedUsers,
-    new SessionSeals(p.sealer),
+    parts.cognitoAuth,
+    parts.users,
+    parts.cachedUsers,
+    new SessionSeals(parts.sealer),
     new SignInThrottle(),
   );
   const account = new AccountService(
-    p.users,
-    p.cachedUsers,
+    parts.users,
+    parts.cachedUsers,
     auth,
-    p.cognitoAuth,
+    parts.cognitoAuth,
     revocations,
-    new Links(p.sealer, p.users),
-    p.mailer,
+    new Links(parts.sealer, parts.users),
+    parts.mailer,
     new SignInThrottle(),
     new SignInThrottle({ failuresPerAccount: 20, failuresPerSource: 100 }),
     new SignInThrottle(),
     {
-      appName: p.settings.account.appName,
-      appUrl: p.appUrl,
-      invitationTtlHours: p.settings.account.invitationTtlHours,
-      ...(p.settings.account.resetAnswerMs !== undefined
-        ? { resetAnswerMs: p.settings.account.resetAnswerMs }
+      appName: parts.settings.account.appName,
+      appUrl: parts.appUrl,
+      invitationTtlHours: parts.settings.account.invitationTtlHours,
+      ...(parts.settings.account.resetAnswerMs !== undefined
+        ? { resetAnswerMs: parts.settings.account.resetAnswerMs }
         : {}),
     },
   );
-  const cursors = new Cursors(p.sealer);
+  const cursors = new Cursors(parts.sealer);
   const customers = new CustomerService(
-    p.users,
-    p.cachedUsers,
+    parts.users,
+    parts.cachedUsers,
     cursors,
     revocations,
     account,
-    (id) => p.store.holdsObjects(customerPrefix(id)),
+    (id) => parts.store.holdsObjects(customerPrefix(id)),
   );
   const files = new FileService(
-    p.store,
+    parts.store,
     (id) => customers.exists(id),
-    p.settings,
-    new FileIds(p.sealer),
+    parts.settings,
+    new FileIds(parts.sealer),
     cursors,
   );
   const multipart = new MultipartService(
-    p.store,
+    parts.store,
     files,
     {
-      multipartMaxBytes: p.settings.multipartMaxBytes ?? S3_OBJECT_MAX_BYTES,
-      multipartWindowSeconds: p.settings.multipartWindowSeconds ?? 7 * 24 * 3600,
-      uploadUrlTtlSeconds: p.settings.uploadUrlTtlSeconds,
+      multipartMaxBytes: parts.settings.multipartMaxBytes ?? S3_OBJECT_MAX_BYTES,
+      multipartWindowSeconds: parts.settings.multipartWindowSeconds ?? 7 * 24 * 3600,
+      uploadUrlTtlSeconds: parts.settings.uploadUrlTtlSeconds,
     },
-    p.sealer,
+    parts.sealer,
   );
   return { auth, account, customers, files, multipart };
 }

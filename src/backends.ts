@@ -55,10 +55,14 @@ async function readSecrets(
   if (names.length > 0) {
     const ssm = new SSMClient({ region, maxAttempts: 3 });
     try {
-      const r = await ssm.send(new GetParametersCommand({ Names: names, WithDecryption: true }), {
-        abortSignal: AbortSignal.timeout(timeoutMs),
-      });
-      for (const p of r.Parameters ?? []) if (p.Name && p.Value) values.set(p.Name, p.Value);
+      const response = await ssm.send(
+        new GetParametersCommand({ Names: names, WithDecryption: true }),
+        {
+          abortSignal: AbortSignal.timeout(timeoutMs),
+        },
+      );
+      for (const parameter of response.Parameters ?? [])
+        if (parameter.Name && parameter.Value) values.set(parameter.Name, parameter.Value);
     } finally {
       ssm.destroy();
     }

@@ -123,18 +123,18 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function readConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const problems: string[] = [];
   const str = (key: string): string | undefined => {
-    const v = env[key];
-    return v === undefined || v.trim() === "" ? undefined : v.trim();
+    const value = env[key];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
   };
   const int = (key: string, def: number, min: number, max: number): number => {
     const raw = str(key);
     if (raw === undefined) return def;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const parsed = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
       problems.push(`${key}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
       return def;
     }
-    return n;
+    return parsed;
   };
   const bool = (key: string, def: boolean): boolean => {
     const raw = str(key)?.toLowerCase();
@@ -148,8 +148,8 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
     const raw = str(key);
     if (raw === undefined) return undefined;
     try {
-      const u = new URL(raw);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("protocol");
+      const parsed = new URL(raw);
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("protocol");
       return raw.replace(/\/+$/, "");
     } catch {
       problems.push(
@@ -182,8 +182,9 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
       .filter(Boolean)) {
       let ok = false;
       try {
-        const u = new URL(origin);
-        ok = (u.protocol === "http:" || u.protocol === "https:") && u.origin === origin;
+        const parsed = new URL(origin);
+        ok =
+          (parsed.protocol === "http:" || parsed.protocol === "https:") && parsed.origin === origin;
       } catch {
         ok = false;
       }
@@ -209,9 +210,9 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
   let local: LocalConfig | undefined;
   if (mode === "aws") {
     const missing = AWS_KEYS.filter((k) => str(k) === undefined);
-    for (const k of missing)
+    for (const key of missing)
       problems.push(
-        `${k} is missing: in AWS mode set all of ${AWS_KEYS.join(", ")} (the Terraform outputs), or unset them all for the local stack`,
+        `${key} is missing: in AWS mode set all of ${AWS_KEYS.join(", ")} (the Terraform outputs), or unset them all for the local stack`,
       );
     const region = str("AWS_REGION");
     if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
@@ -332,10 +333,10 @@ export function readConfig(env: Env = process.env, cwd = process.cwd()): Config 
   return deepFreeze(config);
 }
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === "object") {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
   }
-  return o;
+  return value;
 }

@@ -25,14 +25,14 @@ export type LambdaHandler = (
  */
 export function createLambdaHandler(app: Promise<App>): LambdaHandler {
   return async (event) => {
-    const a = await app;
+    const api = await app;
     const headers = new Map<string, string>();
-    for (const [k, v] of Object.entries(event.headers ?? {}))
-      if (v !== undefined) headers.set(k.toLowerCase(), v);
+    for (const [name, value] of Object.entries(event.headers ?? {}))
+      if (value !== undefined) headers.set(name.toLowerCase(), value);
     const raw = event.body
       ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8")
       : Buffer.alloc(0);
-    const res = await a.respond({
+    const res = await api.respond({
       method: event.requestContext.http.method,
       path: event.rawPath,
       search: event.rawQueryString ? `?${event.rawQueryString}` : "",

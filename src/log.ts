@@ -46,14 +46,14 @@ function redact(fields: LogFields): LogFields {
 
 function serialiseError(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
-  const e = err as Error & { code?: unknown; $metadata?: unknown; cause?: unknown };
+  const error = err as Error & { code?: unknown; $metadata?: unknown; cause?: unknown };
   return {
-    name: e.name,
-    message: e.message,
-    ...(e.code !== undefined ? { code: e.code } : {}),
-    ...(e.$metadata !== undefined ? { awsMetadata: e.$metadata } : {}),
-    stack: e.stack,
-    ...(e.cause !== undefined ? { cause: serialiseError(e.cause) } : {}),
+    name: error.name,
+    message: error.message,
+    ...(error.code !== undefined ? { code: error.code } : {}),
+    ...(error.$metadata !== undefined ? { awsMetadata: error.$metadata } : {}),
+    stack: error.stack,
+    ...(error.cause !== undefined ? { cause: serialiseError(error.cause) } : {}),
   };
 }
 

@@ -25,11 +25,11 @@ async function main(): Promise<void> {
   // each, whole, and each only once however often it is emitted.
   process.removeAllListeners("warning");
   const warned = new Set<string>();
-  process.on("warning", (w) => {
-    const key = `${w.name}: ${w.message}`;
+  process.on("warning", (warning) => {
+    const key = `${warning.name}: ${warning.message}`;
     if (warned.has(key)) return;
     warned.add(key);
-    log.warn("process warning", { warning: w.name, detail: w.message });
+    log.warn("process warning", { warning: warning.name, detail: warning.message });
   });
 
   let stack: LocalStack | undefined;
@@ -111,8 +111,8 @@ async function portProblem(port: number, host: string): Promise<string | null> {
 /** One line when the local stand-ins are not installed (a production install omits them). */
 function missingLocalStack(): string | null {
   try {
-    for (const m of ["cognito-local", "s3rver", "aws-ses-v2-local"])
-      require.resolve(`${m}/package.json`);
+    for (const packageName of ["cognito-local", "s3rver", "aws-ses-v2-local"])
+      require.resolve(`${packageName}/package.json`);
     return null;
   } catch {
     return "The local stack needs the development dependencies (npm install, not npm ci --omit=dev); a production install runs in AWS mode (see README.md, Configuration).";

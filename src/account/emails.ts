@@ -18,49 +18,49 @@ const when = (d: Date) => d.toUTCString();
  * tracking, no external resources: one link, to the portal itself.
  */
 function linkEmail(
-  e: LinkEmail,
+  email: LinkEmail,
   subject: string,
   lead: string,
   action: string,
   after: string,
 ): MailMessage {
-  const greeting = e.name ? `Hello ${e.name},` : "Hello,";
+  const greeting = email.name ? `Hello ${email.name},` : "Hello,";
   const text = [
     greeting,
     "",
     lead,
     "",
     `${action}:`,
-    e.link,
+    email.link,
     "",
-    `The link works once, until ${when(e.expiresAt)}. ${after}`,
+    `The link works once, until ${when(email.expiresAt)}. ${after}`,
     "",
-    `— ${e.appName}`,
+    `— ${email.appName}`,
   ].join("\n");
   const html =
     `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">` +
     `<p>${escapeHtml(greeting)}</p><p>${escapeHtml(lead)}</p>` +
-    `<p><a href="${escapeHtml(e.link)}">${escapeHtml(action)}</a></p>` +
-    `<p>The link works once, until ${escapeHtml(when(e.expiresAt))}. ${escapeHtml(after)}</p>` +
-    `<p>— ${escapeHtml(e.appName)}</p></body></html>`;
-  return { to: e.to, subject, text, html };
+    `<p><a href="${escapeHtml(email.link)}">${escapeHtml(action)}</a></p>` +
+    `<p>The link works once, until ${escapeHtml(when(email.expiresAt))}. ${escapeHtml(after)}</p>` +
+    `<p>— ${escapeHtml(email.appName)}</p></body></html>`;
+  return { to: email.to, subject, text, html };
 }
 
-export function invitationEmail(e: LinkEmail): MailMessage {
+export function invitationEmail(email: LinkEmail): MailMessage {
   return linkEmail(
-    e,
-    `Your ${e.appName} account`,
-    `An account has been created for you on ${e.appName}, where your files are shared with you.`,
+    email,
+    `Your ${email.appName} account`,
+    `An account has been created for you on ${email.appName}, where your files are shared with you.`,
     "Choose your password",
     "If it has expired, ask us to send a new invitation.",
   );
 }
 
-export function resetEmail(e: LinkEmail): MailMessage {
+export function resetEmail(email: LinkEmail): MailMessage {
   return linkEmail(
-    e,
-    `Reset your ${e.appName} password`,
-    `Someone, hopefully you, asked to reset the password of your ${e.appName} account.`,
+    email,
+    `Reset your ${email.appName} password`,
+    `Someone, hopefully you, asked to reset the password of your ${email.appName} account.`,
     "Choose a new password",
     "If you did not ask for this, ignore this email: your password stays as it is.",
   );

@@ -15,14 +15,14 @@ interface LinkToken {
   readonly n: string;
 }
 
-const isLinkToken = (v: unknown): v is LinkToken => {
-  const o = v as LinkToken | null;
+const isLinkToken = (value: unknown): value is LinkToken => {
+  const link = value as LinkToken | null;
   return (
-    !!o &&
-    typeof o.u === "string" &&
-    (o.p === "invite" || o.p === "reset") &&
-    typeof o.n === "string" &&
-    o.n.length === 43
+    !!link &&
+    typeof link.u === "string" &&
+    (link.p === "invite" || link.p === "reset") &&
+    typeof link.n === "string" &&
+    link.n.length === 43
   );
 };
 
@@ -68,13 +68,13 @@ export class Links {
    * is enabled; null for anything else (alike: made up, used, replaced, expired, disabled).
    */
   async redeem(token: string): Promise<{ user: UserRecord; purpose: LinkPurpose } | null> {
-    const t = this.sealer.open("link", token, isLinkToken);
-    if (!t) return null;
-    const user = await this.users.get(t.u);
+    const link = this.sealer.open("link", token, isLinkToken);
+    if (!link) return null;
+    const user = await this.users.get(link.u);
     if (!user?.enabled || !user.linkHash || user.linkHash === NO_LINK) return null;
     const [purpose, expires, hash] = user.linkHash.split(".");
-    if (purpose !== t.p || Number(expires) * 1000 <= this.now() || hash !== hashOf(t.n))
+    if (purpose !== link.p || Number(expires) * 1000 <= this.now() || hash !== hashOf(link.n))
       return null;
-    return { user, purpose: t.p };
+    return { user, purpose: link.p };
   }
 }

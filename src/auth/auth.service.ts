@@ -166,19 +166,19 @@ export class SignInService {
       return new UnauthenticatedError(REFRESH_INVALID);
     };
     if (!grant || !user || !user.enabled || grant.a < user.revokedAt) throw refused();
-    let t: CognitoTokens;
+    let tokens: CognitoTokens;
     try {
-      t = await this.cognito.refresh(grant.u, grant.t);
+      tokens = await this.cognito.refresh(grant.u, grant.t);
     } catch (err) {
       if (err instanceof AuthRefused) throw refused();
       throw err;
     }
     return {
-      accessToken: t.accessToken,
-      idToken: t.idToken,
-      expiresIn: t.expiresIn,
-      refreshToken: t.refreshToken
-        ? this.seals.refresh({ u: grant.u, a: grant.a, t: t.refreshToken })
+      accessToken: tokens.accessToken,
+      idToken: tokens.idToken,
+      expiresIn: tokens.expiresIn,
+      refreshToken: tokens.refreshToken
+        ? this.seals.refresh({ u: grant.u, a: grant.a, t: tokens.refreshToken })
         : refreshToken,
     };
   }
@@ -214,17 +214,17 @@ export class SignInService {
   }
 
   /** Tokens for the client: Cognito's refresh token sealed with the session's sign-in time. */
-  private issue(username: string, t: CognitoTokens): Tokens {
-    const authTime = jwtClaim(t.idToken, "auth_time");
+  private issue(username: string, tokens: CognitoTokens): Tokens {
+    const authTime = jwtClaim(tokens.idToken, "auth_time");
     return {
-      accessToken: t.accessToken,
-      idToken: t.idToken,
-      expiresIn: t.expiresIn,
-      refreshToken: t.refreshToken
+      accessToken: tokens.accessToken,
+      idToken: tokens.idToken,
+      expiresIn: tokens.expiresIn,
+      refreshToken: tokens.refreshToken
         ? this.seals.refresh({
             u: username,
             a: typeof authTime === "number" ? authTime : Math.floor(this.now() / 1000),
-            t: t.refreshToken,
+            t: tokens.refreshToken,
           })
         : null,
     };

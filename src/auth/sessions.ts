@@ -29,20 +29,25 @@ export interface RefreshGrant {
   readonly t: string;
 }
 
-const isChallenge = (p: unknown): p is Challenge => {
-  const o = p as Challenge | null;
+const isChallenge = (value: unknown): value is Challenge => {
+  const challenge = value as Challenge | null;
   return (
-    !!o &&
-    (o.c === "newPassword" || o.c === "mfa") &&
-    typeof o.u === "string" &&
-    typeof o.e === "string" &&
-    typeof o.s === "string"
+    !!challenge &&
+    (challenge.c === "newPassword" || challenge.c === "mfa") &&
+    typeof challenge.u === "string" &&
+    typeof challenge.e === "string" &&
+    typeof challenge.s === "string"
   );
 };
 
-const isRefreshGrant = (p: unknown): p is RefreshGrant => {
-  const o = p as RefreshGrant | null;
-  return !!o && typeof o.u === "string" && Number.isSafeInteger(o.a) && typeof o.t === "string";
+const isRefreshGrant = (value: unknown): value is RefreshGrant => {
+  const grant = value as RefreshGrant | null;
+  return (
+    !!grant &&
+    typeof grant.u === "string" &&
+    Number.isSafeInteger(grant.a) &&
+    typeof grant.t === "string"
+  );
 };
 
 /**
@@ -54,8 +59,8 @@ const isRefreshGrant = (p: unknown): p is RefreshGrant => {
 export class SessionSeals {
   constructor(private readonly sealer: Sealer) {}
 
-  challenge(c: Challenge): string {
-    return this.sealer.seal("challenge", { ...c }, CHALLENGE_TTL_SECONDS);
+  challenge(challenge: Challenge): string {
+    return this.sealer.seal("challenge", { ...challenge }, CHALLENGE_TTL_SECONDS);
   }
 
   openChallenge(sealed: string): Challenge | null {

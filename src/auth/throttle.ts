@@ -50,13 +50,17 @@ export class SignInThrottle {
 
   /** Throws RATE_LIMITED while this account from this source, or this source, is refused. */
   async check(account: string, source: string): Promise<void> {
-    const [a, s] = await Promise.all([
+    const [perAccount, perSource] = await Promise.all([
       this.accounts.get(pairKey(account, source)),
       this.sources.get(source),
     ]);
     const waitMs = Math.max(
-      a && a.consumedPoints >= this.settings.failuresPerAccount ? a.msBeforeNext : 0,
-      s && s.consumedPoints >= this.settings.failuresPerSource ? s.msBeforeNext : 0,
+      perAccount && perAccount.consumedPoints >= this.settings.failuresPerAccount
+        ? perAccount.msBeforeNext
+        : 0,
+      perSource && perSource.consumedPoints >= this.settings.failuresPerSource
+        ? perSource.msBeforeNext
+        : 0,
     );
     if (waitMs > 0) throw new RateLimitedError(Math.max(1, Math.ceil(waitMs / 1000)));
   }

@@ -83,15 +83,15 @@ export class JwksFetcher implements Fetcher {
   }
 }
 
-function createVerifier(o: TokenVerifierOptions): { kind: VerifierKind; verifier: Verifier } {
-  if (o.userPoolId !== undefined && cognitoIssuer(o.userPoolId) === o.issuer)
+function createVerifier(options: TokenVerifierOptions): { kind: VerifierKind; verifier: Verifier } {
+  if (options.userPoolId !== undefined && cognitoIssuer(options.userPoolId) === options.issuer)
     return {
       kind: "cognito",
       // Pins the issuer, token_use to id|access and the client id (aud for ID tokens,
       // client_id for access tokens); a refresh token is not a JWT at all.
       verifier: CognitoJwtVerifier.create({
-        userPoolId: o.userPoolId,
-        clientId: o.clientId,
+        userPoolId: options.userPoolId,
+        clientId: options.clientId,
         tokenUse: null,
       }),
     };
@@ -99,14 +99,14 @@ function createVerifier(o: TokenVerifierOptions): { kind: VerifierKind; verifier
     kind: "jwks",
     verifier: JwtVerifier.create(
       {
-        issuer: o.issuer,
+        issuer: options.issuer,
         audience: null,
-        jwksUri: o.jwksUri,
+        jwksUri: options.jwksUri,
         // The claim checks CognitoJwtVerifier makes, on tokens of another issuer.
         customJwtCheck: ({ payload }) =>
-          validateCognitoJwtFields(payload, { tokenUse: null, clientId: o.clientId }),
+          validateCognitoJwtFields(payload, { tokenUse: null, clientId: options.clientId }),
       },
-      { jwksCache: new SimpleJwksCache({ fetcher: new JwksFetcher(o.jwksTimeoutMs) }) },
+      { jwksCache: new SimpleJwksCache({ fetcher: new JwksFetcher(options.jwksTimeoutMs) }) },
     ),
   };
 }
@@ -173,25 +173,25 @@ function cacheKey(token: string): string {
   return token.length > 32 ? token.slice(-32) : token;
 }
 
-function toClaims(p: JwtPayload): TokenClaims {
-  const username = p.token_use === "id" ? p["cognito:username"] : p.username;
-  const groups = p["cognito:groups"];
-  const authTime = typeof p.auth_time === "number" ? p.auth_time : p.iat;
+function toClaims(payload: JwtPayload): TokenClaims {
+  const username = payload.token_use === "id" ? payload["cognito:username"] : payload.username;
+  const groups = payload["cognito:groups"];
+  const authTime = typeof payload.auth_time === "number" ? payload.auth_time : payload.iat;
   if (
-    typeof p.sub !== "string" ||
+    typeof payload.sub !== "string" ||
     typeof username !== "string" ||
-    typeof p.exp !== "number" ||
+    typeof payload.exp !== "number" ||
     typeof authTime !== "number" ||
-    (p.token_use !== "id" && p.token_use !== "access")
+    (payload.token_use !== "id" && payload.token_use !== "access")
   ) {
     throw new UnauthenticatedError("The token is not valid for this API");
   }
   return {
-    sub: p.sub,
+    sub: payload.sub,
     username,
     groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === "string") : [],
-    tokenUse: p.token_use,
-    exp: p.exp,
+    tokenUse: payload.token_use,
+    exp: payload.exp,
     authTime,
   };
 }
@@ -199,7 +199,10 @@ function toClaims(p: JwtPayload): TokenClaims {
 /** Pulls the token out of `Authorization: Bearer <token>`; undefined when there is no header. */
 export function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined || header === "") return undefined;
-  const m = /^Bearer ([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*)$/.exec(header.trim());
-  if (!m?.[1]) throw new UnauthenticatedError("Send the token as 'Authorization: Bearer <token>'");
-  return m[1];
+  const match = /^Bearer ([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*)$/.exec(
+    header.trim(),
+  );
+  if (!match?.[1])
+    throw new UnauthenticatedError("Send the token as 'Authorization: Bearer <token>'");
+  return match[1];
 }

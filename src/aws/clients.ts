@@ -22,11 +22,11 @@ export interface AwsClients {
  * - S3 checksums only WHEN_REQUIRED: with the SDK default, presigned PUT URLs carry the CRC of an
  *   empty body and streamed uploads get aws-chunked framing (aws-sdk-js-v3 issues 6810/6994).
  */
-export function createAwsClients(b: Backends): AwsClients {
+export function createAwsClients(backends: Backends): AwsClients {
   const handler = () =>
     new NodeHttpHandler({
-      connectionTimeout: Math.min(b.timeoutMs, 3000),
-      requestTimeout: b.timeoutMs,
+      connectionTimeout: Math.min(backends.timeoutMs, 3000),
+      requestTimeout: backends.timeoutMs,
       // Without this, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes
       // and the call waits for ever on a dependency that accepts the connection but never answers.
       throwOnRequestTimeout: true,
@@ -34,10 +34,10 @@ export function createAwsClients(b: Backends): AwsClients {
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
     });
   const s3 = new S3Client({
-    region: b.region,
-    ...(b.s3.endpoint ? { endpoint: b.s3.endpoint } : {}),
-    ...(b.s3.credentials ? { credentials: b.s3.credentials } : {}),
-    forcePathStyle: b.s3.forcePathStyle,
+    region: backends.region,
+    ...(backends.s3.endpoint ? { endpoint: backends.s3.endpoint } : {}),
+    ...(backends.s3.credentials ? { credentials: backends.s3.credentials } : {}),
+    forcePathStyle: backends.s3.forcePathStyle,
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     retryMode: "standard",
@@ -45,18 +45,18 @@ export function createAwsClients(b: Backends): AwsClients {
     requestHandler: handler(),
   });
   const cognito = new CognitoIdentityProviderClient({
-    region: b.region,
-    ...(b.cognito.endpoint ? { endpoint: b.cognito.endpoint } : {}),
-    ...(b.cognito.credentials ? { credentials: b.cognito.credentials } : {}),
+    region: backends.region,
+    ...(backends.cognito.endpoint ? { endpoint: backends.cognito.endpoint } : {}),
+    ...(backends.cognito.credentials ? { credentials: backends.cognito.credentials } : {}),
     retryMode: "standard",
     maxAttempts: 4,
     requestHandler: handler(),
   });
-  const ses = b.ses
+  const ses = backends.ses
     ? new SESv2Client({
-        region: b.region,
-        ...(b.ses.endpoint ? { endpoint: b.ses.endpoint } : {}),
-        ...(b.ses.credentials ? { credentials: b.ses.credentials } : {}),
+        region: backends.region,
+        ...(backends.ses.endpoint ? { endpoint: backends.ses.endpoint } : {}),
+        ...(backends.ses.credentials ? { credentials: backends.ses.credentials } : {}),
         retryMode: "standard",
         maxAttempts: 3,
         requestHandler: handler(),

@@ -120,16 +120,16 @@ export class CognitoAuth {
 
   /** Starts authenticator-app (TOTP) setup for the holder of this access token: the secret. */
   async associateTotp(accessToken: string): Promise<string> {
-    const r = await this.call(() =>
+    const response = await this.call(() =>
       this.client.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken })),
     );
-    if (!r.SecretCode) throw new Error("AssociateSoftwareToken returned no secret");
-    return r.SecretCode;
+    if (!response.SecretCode) throw new Error("AssociateSoftwareToken returned no secret");
+    return response.SecretCode;
   }
 
   /** Checks a code from the app being set up and, when it is right, makes TOTP the user's MFA. */
   async enableTotp(accessToken: string, code: string): Promise<void> {
-    const r = await this.call(async () => {
+    const response = await this.call(async () => {
       try {
         return await this.client.send(
           new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: code }),
@@ -141,7 +141,8 @@ export class CognitoAuth {
         throw err;
       }
     });
-    if (r.Status !== "SUCCESS") throw new AuthRefused(`VerifySoftwareToken ${r.Status ?? ""}`);
+    if (response.Status !== "SUCCESS")
+      throw new AuthRefused(`VerifySoftwareToken ${response.Status ?? ""}`);
     await this.call(() =>
       this.client.send(
         new SetUserMFAPreferenceCommand({
@@ -176,14 +177,15 @@ export class CognitoAuth {
       AuthenticationResult?: AuthenticationResultType;
     }>,
   ): Promise<AuthStep> {
-    const r = await this.call(send);
-    if (r.AuthenticationResult) return { kind: "tokens", tokens: tokensOf(r.AuthenticationResult) };
-    if (r.ChallengeName === "NEW_PASSWORD_REQUIRED" && r.Session)
-      return { kind: "newPassword", session: r.Session };
-    if (r.ChallengeName === "SOFTWARE_TOKEN_MFA" && r.Session)
-      return { kind: "mfa", session: r.Session };
+    const response = await this.call(send);
+    if (response.AuthenticationResult)
+      return { kind: "tokens", tokens: tokensOf(response.AuthenticationResult) };
+    if (response.ChallengeName === "NEW_PASSWORD_REQUIRED" && response.Session)
+      return { kind: "newPassword", session: response.Session };
+    if (response.ChallengeName === "SOFTWARE_TOKEN_MFA" && response.Session)
+      return { kind: "mfa", session: response.Session };
     // SMS, email OTP, device or custom challenges: this pool offers none of them.
-    throw new AuthRefused(`unsupported challenge ${r.ChallengeName ?? "(none)"}`);
+    throw new AuthRefused(`unsupported challenge ${response.ChallengeName ?? "(none)"}`);
   }
 
   /** Refusals become AuthRefused; outages SERVICE_UNAVAILABLE; anything else passes on. */
@@ -198,13 +200,13 @@ export class CognitoAuth {
   }
 }
 
-function tokensOf(a: AuthenticationResultType): CognitoTokens {
-  if (!a.AccessToken || !a.IdToken) throw new Error("Cognito returned no tokens");
+function tokensOf(result: AuthenticationResultType): CognitoTokens {
+  if (!result.AccessToken || !result.IdToken) throw new Error("Cognito returned no tokens");
   return {
-    accessToken: a.AccessToken,
-    idToken: a.IdToken,
-    refreshToken: a.RefreshToken ?? null,
-    expiresIn: a.ExpiresIn ?? secondsLeft(a.AccessToken),
+    accessToken: result.AccessToken,
+    idToken: result.IdToken,
+    refreshToken: result.RefreshToken ?? null,
+    expiresIn: result.ExpiresIn ?? secondsLeft(result.AccessToken),
   };
 }
 

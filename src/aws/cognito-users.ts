@@ -55,31 +55,31 @@ export function attributesToRecord(
     mfa?: readonly string[];
   },
 ): UserRecord {
-  const a = new Map((attrs ?? []).map((x) => [x.Name ?? "", x.Value ?? ""]));
+  const attributes = new Map((attrs ?? []).map((x) => [x.Name ?? "", x.Value ?? ""]));
   const epoch = new Date(0);
   return {
     username,
-    sub: a.get("sub") ?? "",
-    email: a.get("email") ?? "",
-    emailVerified: a.get("email_verified") === "true",
-    name: a.get("name") ?? "",
+    sub: attributes.get("sub") ?? "",
+    email: attributes.get("email") ?? "",
+    emailVerified: attributes.get("email_verified") === "true",
+    name: attributes.get("name") ?? "",
     enabled: meta.enabled ?? true,
     status: meta.status ?? "UNKNOWN",
-    customerId: a.get(CUSTOMER_ID_ATTRIBUTE) || null,
-    revokedAt: Number(a.get(REVOKED_AT_ATTRIBUTE)) || 0,
-    linkHash: a.get(LINK_HASH_ATTRIBUTE) || null,
+    customerId: attributes.get(CUSTOMER_ID_ATTRIBUTE) || null,
+    revokedAt: Number(attributes.get(REVOKED_AT_ATTRIBUTE)) || 0,
+    linkHash: attributes.get(LINK_HASH_ATTRIBUTE) || null,
     mfaEnabled: meta.mfa?.includes("SOFTWARE_TOKEN_MFA") ?? false,
     createdAt: meta.createdAt ?? epoch,
     updatedAt: meta.updatedAt ?? meta.createdAt ?? epoch,
   };
 }
 
-export function userTypeToRecord(u: UserType): UserRecord {
-  return attributesToRecord(u.Username ?? "", u.Attributes, {
-    ...(u.Enabled !== undefined ? { enabled: u.Enabled } : {}),
-    ...(u.UserStatus !== undefined ? { status: u.UserStatus } : {}),
-    ...(u.UserCreateDate ? { createdAt: u.UserCreateDate } : {}),
-    ...(u.UserLastModifiedDate ? { updatedAt: u.UserLastModifiedDate } : {}),
+export function userTypeToRecord(user: UserType): UserRecord {
+  return attributesToRecord(user.Username ?? "", user.Attributes, {
+    ...(user.Enabled !== undefined ? { enabled: user.Enabled } : {}),
+    ...(user.UserStatus !== undefined ? { status: user.UserStatus } : {}),
+    ...(user.UserCreateDate ? { createdAt: user.UserCreateDate } : {}),
+    ...(user.UserLastModifiedDate ? { updatedAt: user.UserLastModifiedDate } : {}),
   });
 }
 
@@ -97,15 +97,15 @@ export class CognitoUsers {
 
   async get(username: string): Promise<UserRecord | null> {
     try {
-      const r = await this.client.send(
+      const response = await this.client.send(
         new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }),
       );
-      return attributesToRecord(r.Username ?? username, r.UserAttributes, {
-        ...(r.Enabled !== undefined ? { enabled: r.Enabled } : {}),
-        ...(r.UserStatus !== undefined ? { status: r.UserStatus } : {}),
-        ...(r.UserCreateDate ? { createdAt: r.UserCreateDate } : {}),
-        ...(r.UserLastModifiedDate ? { updatedAt: r.UserLastModifiedDate } : {}),
-        mfa: r.UserMFASettingList ?? [],
+      return attributesToRecord(response.Username ?? username, response.UserAttributes, {
+        ...(response.Enabled !== undefined ? { enabled: response.Enabled } : {}),
+        ...(response.UserStatus !== undefined ? { status: response.UserStatus } : {}),
+        ...(response.UserCreateDate ? { createdAt: response.UserCreateDate } : {}),
+        ...(response.UserLastModifiedDate ? { updatedAt: response.UserLastModifiedDate } : {}),
+        mfa: response.UserMFASettingList ?? [],
       });
     } catch (err) {
       if ((err as { name?: string }).name === "UserNotFoundException") return null;
@@ -132,14 +132,14 @@ export class CognitoUsers {
   /** Every user with this email, oldest first (more than one only during a create race). */
   async allWithEmail(email: string): Promise<UserRecord[]> {
     try {
-      const r = await this.client.send(
+      const response = await this.client.send(
         new ListUsersCommand({
           UserPoolId: this.userPoolId,
           Filter: `email = ${filterValue(email.toLowerCase())}`,
           Limit: 10,
         }),
       );
-      return (r.Users ?? [])
+      return (response.Users ?? [])
         .map(userTypeToRecord)
         .sort(
           (a, b) =>
@@ -157,7 +157,7 @@ export class CognitoUsers {
     nextToken: string | undefined,
   ): Promise<{ users: UserRecord[]; nextToken: string | undefined }> {
     try {
-      const r = await this.client.send(
+      const response = await this.client.send(
         new ListUsersInGroupCommand({
           UserPoolId: this.userPoolId,
           GroupName: group,
@@ -165,7 +165,10 @@ export class CognitoUsers {
           ...(nextToken ? { NextToken: nextToken } : {}),
         }),
       );
-      return { users: (r.Users ?? []).map(userTypeToRecord), nextToken: r.NextToken || undefined };
+      return {
+        users: (response.Users ?? []).map(userTypeToRecord),
+        nextToken: response.NextToken || undefined,
+      };
     } catch (err) {
       rethrowAws(err);
     }
@@ -177,7 +180,7 @@ export class CognitoUsers {
     attributes: Record<string, string>,
     temporaryPassword: string,
   ): Promise<UserRecord> {
-    const r = await this.client.send(
+    const response = await this.client.send(
       new AdminCreateUserCommand({
         UserPoolId: this.userPoolId,
         Username: username,
@@ -186,8 +189,8 @@ export class CognitoUsers {
         UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
       }),
     );
-    if (!r.User) throw new Error("AdminCreateUser returned no user");
-    return userTypeToRecord(r.User);
+    if (!response.User) throw new Error("AdminCreateUser returned no user");
+    return userTypeToRecord(response.User);
   }
 
   async addToGroup(username: string, group: string): Promise<void> {

@@ -26,8 +26,8 @@ const NETWORK_CODES = new Set([
 
 export function awsErrorName(err: unknown): string | undefined {
   if (err && typeof err === "object") {
-    const e = err as { name?: unknown; Code?: unknown };
-    if (typeof e.name === "string") return e.name;
+    const error = err as { name?: unknown; Code?: unknown };
+    if (typeof error.name === "string") return error.name;
   }
   return undefined;
 }
@@ -35,10 +35,10 @@ export function awsErrorName(err: unknown): string | undefined {
 /** True when the error says the AWS service (or the network to it) is unavailable. */
 export function isUnavailable(err: unknown): boolean {
   if (!err || typeof err !== "object") return false;
-  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  if (e.name && UNAVAILABLE_NAMES.has(e.name)) return true;
-  if (e.code && NETWORK_CODES.has(e.code)) return true;
-  const status = e.$metadata?.httpStatusCode;
+  const error = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (error.name && UNAVAILABLE_NAMES.has(error.name)) return true;
+  if (error.code && NETWORK_CODES.has(error.code)) return true;
+  const status = error.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 500) return true;
   // The SDK wraps socket errors; look one level down.
   const cause = (err as { cause?: unknown }).cause;
@@ -50,9 +50,9 @@ export function isUnavailable(err: unknown): boolean {
  * on `cause` (not enumerable, never serialised into a response) for the log line.
  */
 export function unavailable(cause: unknown): ServiceUnavailableError {
-  const e = new ServiceUnavailableError();
-  Object.defineProperty(e, "cause", { value: cause, enumerable: false });
-  return e;
+  const error = new ServiceUnavailableError();
+  Object.defineProperty(error, "cause", { value: cause, enumerable: false });
+  return error;
 }
 
 /** Rethrows availability failures as SERVICE_UNAVAILABLE; anything else as it is (masked later). */

@@ -97,7 +97,7 @@ export class S3Store {
     maxKeys: number,
   ): Promise<{ objects: ListedObject[]; truncated: boolean }> {
     try {
-      const r = await this.client.send(
+      const response = await this.client.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: prefix,
@@ -105,14 +105,14 @@ export class S3Store {
           ...(startAfter ? { StartAfter: startAfter } : {}),
         }),
       );
-      const objects = (r.Contents ?? [])
-        .filter((o) => o.Key !== undefined && o.Key.startsWith(prefix))
-        .map((o) => ({
-          key: o.Key as string,
-          size: o.Size ?? 0,
-          lastModified: o.LastModified ?? new Date(0),
+      const objects = (response.Contents ?? [])
+        .filter((object) => object.Key !== undefined && object.Key.startsWith(prefix))
+        .map((object) => ({
+          key: object.Key as string,
+          size: object.Size ?? 0,
+          lastModified: object.LastModified ?? new Date(0),
         }));
-      return { objects, truncated: r.IsTruncated === true };
+      return { objects, truncated: response.IsTruncated === true };
     } catch (err) {
       rethrowAws(err);
     }
@@ -126,20 +126,27 @@ export class S3Store {
   /** Metadata of one object, or null when it does not exist. */
   async head(key: string): Promise<ObjectHead | null> {
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const response = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
+      );
       return {
-        contentType: r.ContentType ?? null,
-        metadata: r.Metadata ?? {},
-        size: r.ContentLength ?? 0,
-        lastModified: r.LastModified ?? new Date(0),
+        contentType: response.ContentType ?? null,
+        metadata: response.Metadata ?? {},
+        size: response.ContentLength ?? 0,
+        lastModified: response.LastModified ?? new Date(0),
       };
     } catch (err) {
-      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      const status = e.$metadata?.httpStatusCode;
+      const error = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      const status = error.$metadata?.httpStatusCode;
       // S3 answers a missing key with 403 instead of 404 unless the caller may list the bucket
       // unconditionally; the API's role may list only its two prefixes (terraform/iam.tf), and the
       // keys asked for here are always inside them. So 403 on HEAD means "not there".
-      if (e.name === "NotFound" || e.name === "NoSuchKey" || status === 404 || status === 403)
+      if (
+        error.name === "NotFound" ||
+        error.name === "NoSuchKey" ||
+        status === 404 ||
+        status === 403
+      )
         return null;
       rethrowAws(err);
     }
@@ -160,7 +167,8 @@ export class S3Store {
    */
   async presignPut(input: PresignPutInput): Promise<PresignedPut> {
     const headers: Record<string, string> = { "content-type": input.contentType };
-    for (const [k, v] of Object.entries(input.metadata)) headers[`x-amz-meta-${k}`] = v;
+    for (const [name, value] of Object.entries(input.metadata))
+      headers[`x-amz-meta-${name}`] = value;
     if (input.checksumSha256) headers["x-amz-checksum-sha256"] = input.checksumSha256;
     const url = await getSignedUrl(
       this.client,
@@ -192,23 +200,24 @@ export class S3Store {
    * the SDK's own presigner. Tests require URLs identical to `getSignedUrl`'s.
    */
   async presignGet(key: string, contentDisposition: string, expiresIn: number): Promise<string> {
-    const t = await (this.getTemplate ??= learnGetTemplate(this.client, this.bucket).catch(
+    const template = await (this.getTemplate ??= learnGetTemplate(this.client, this.bucket).catch(
       () => null,
     ));
-    if (!t) return this.presignGetWithSdk(key, contentDisposition, expiresIn);
+    if (!template) return this.presignGetWithSdk(key, contentDisposition, expiresIn);
     const query: Record<string, string> = {};
-    for (const [k, v] of t.query) query[k] = k === RCD ? contentDisposition : v;
-    const signed = await t.presigner.presign(
+    for (const [name, value] of template.query)
+      query[name] = name === RCD ? contentDisposition : value;
+    const signed = await template.presigner.presign(
       {
         method: "GET",
-        protocol: t.protocol,
-        hostname: t.hostname,
-        ...(t.port !== undefined ? { port: t.port } : {}),
-        path: `${t.prefix}/${key.split("/").map(escapeUri).join("/")}`,
+        protocol: template.protocol,
+        hostname: template.hostname,
+        ...(template.port !== undefined ? { port: template.port } : {}),
+        path: `${template.prefix}/${key.split("/").map(escapeUri).join("/")}`,
         query,
-        headers: { host: t.host },
+        headers: { host: template.host },
       } as Parameters<S3RequestPresigner["presign"]>[0],
-      { expiresIn, signingRegion: t.region, signingService: t.service },
+      { expiresIn, signingRegion: template.region, signingService: template.service },
     );
     return formatUrl(signed);
   }
@@ -233,7 +242,7 @@ export class S3Store {
    */
   async createMultipartUpload(input: CreateMultipartInput): Promise<string> {
     try {
-      const r = await this.client.send(
+      const response = await this.client.send(
         new CreateMultipartUploadCommand({
           Bucket: this.bucket,
           Key: input.key,
@@ -241,8 +250,8 @@ export class S3Store {
           Metadata: { ...input.metadata },
         }),
       );
-      if (!r.UploadId) throw new Error("CreateMultipartUpload answered without an UploadId");
-      return r.UploadId;
+      if (!response.UploadId) throw new Error("CreateMultipartUpload answered without an UploadId");
+      return response.UploadId;
     } catch (err) {
       rethrowAws(err);
     }
@@ -304,7 +313,7 @@ export class S3Store {
     let marker: string | undefined;
     try {
       for (let page = 0; page < MAX_PARTS / LIST_PARTS_PAGE; page++) {
-        const r = await this.client.send(
+        const response = await this.client.send(
           new ListPartsCommand({
             Bucket: this.bucket,
             Key: key,
@@ -313,17 +322,17 @@ export class S3Store {
             ...(marker ? { PartNumberMarker: marker } : {}),
           }),
         );
-        for (const p of r.Parts ?? []) {
-          if (p.PartNumber === undefined || p.ETag === undefined) continue;
+        for (const part of response.Parts ?? []) {
+          if (part.PartNumber === undefined || part.ETag === undefined) continue;
           parts.push({
-            partNumber: p.PartNumber,
-            size: p.Size ?? 0,
-            etag: p.ETag,
-            lastModified: p.LastModified ?? null,
+            partNumber: part.PartNumber,
+            size: part.Size ?? 0,
+            etag: part.ETag,
+            lastModified: part.LastModified ?? null,
           });
         }
-        if (r.IsTruncated !== true || !r.NextPartNumberMarker) break;
-        marker = r.NextPartNumberMarker;
+        if (response.IsTruncated !== true || !response.NextPartNumberMarker) break;
+        marker = response.NextPartNumberMarker;
       }
     } catch (err) {
       rethrowMultipart(err);
@@ -382,15 +391,15 @@ async function learnGetTemplate(client: S3Client, bucket: string): Promise<GetTe
 }
 
 /** RFC 3986 escaping as the SDK does it for paths and queries. */
-function escapeUri(s: string): string {
-  return encodeURIComponent(s).replace(
+function escapeUri(text: string): string {
+  return encodeURIComponent(text).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
 }
 
 /** A signed request as a URL, as the SDK's formatUrl writes it. */
-function formatUrl(r: {
+function formatUrl(request: {
   protocol: string;
   hostname: string;
   port?: number;
@@ -399,13 +408,14 @@ function formatUrl(r: {
 }): string {
   const parts: string[] = [];
   // Sorted like the SDK's presigned URLs.
-  for (const [k, v] of Object.entries(r.query ?? {}).sort(([a], [b]) =>
+  for (const [name, value] of Object.entries(request.query ?? {}).sort(([a], [b]) =>
     a < b ? -1 : a > b ? 1 : 0,
   )) {
-    if (Array.isArray(v)) for (const x of v) parts.push(`${escapeUri(k)}=${escapeUri(x)}`);
-    else parts.push(v === null ? escapeUri(k) : `${escapeUri(k)}=${escapeUri(v)}`);
+    if (Array.isArray(value))
+      for (const item of value) parts.push(`${escapeUri(name)}=${escapeUri(item)}`);
+    else parts.push(value === null ? escapeUri(name) : `${escapeUri(name)}=${escapeUri(value)}`);
   }
-  const protocol = r.protocol.endsWith(":") ? r.protocol : `${r.protocol}:`;
-  const host = r.port ? `${r.hostname}:${r.port}` : r.hostname;
-  return `${protocol}//${host}${r.path}${parts.length ? `?${parts.join("&")}` : ""}`;
+  const protocol = request.protocol.endsWith(":") ? request.protocol : `${request.protocol}:`;
+  const host = request.port ? `${request.hostname}:${request.port}` : request.hostname;
+  return `${protocol}//${host}${request.path}${parts.length ? `?${parts.join("&")}` : ""}`;
 }

@@ -21,18 +21,18 @@ export class SesMailer implements Mailer {
     private readonly from: string,
   ) {}
 
-  async send(m: MailMessage): Promise<void> {
+  async send(message: MailMessage): Promise<void> {
     try {
       await this.client.send(
         new SendEmailCommand({
           FromEmailAddress: this.from,
-          Destination: { ToAddresses: [m.to] },
+          Destination: { ToAddresses: [message.to] },
           Content: {
             Simple: {
-              Subject: { Data: m.subject, Charset: "UTF-8" },
+              Subject: { Data: message.subject, Charset: "UTF-8" },
               Body: {
-                Text: { Data: m.text, Charset: "UTF-8" },
-                Html: { Data: m.html, Charset: "UTF-8" },
+                Text: { Data: message.text, Charset: "UTF-8" },
+                Html: { Data: message.html, Charset: "UTF-8" },
               },
             },
           },

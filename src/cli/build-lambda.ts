@@ -50,14 +50,14 @@ const exact = (names: readonly string[]) => new RegExp(`^(${names.map(escapeRegE
 export function lambdaModules(): Plugin {
   return {
     name: "lambda-modules",
-    setup(b) {
-      b.onResolve({ filter: exact(Object.keys(LEFT_OUT)) }, (a) => ({
-        path: a.path,
+    setup(build) {
+      build.onResolve({ filter: exact(Object.keys(LEFT_OUT)) }, (args) => ({
+        path: args.path,
         namespace: "left-out",
       }));
-      b.onLoad({ filter: /.*/, namespace: "left-out" }, (a) => ({
+      build.onLoad({ filter: /.*/, namespace: "left-out" }, (args) => ({
         loader: "js",
-        contents: `const fail = () => { throw new Error(${JSON.stringify(`${a.path} is left out of the Lambda bundle: ${LEFT_OUT[a.path] ?? ""}`)}); };
+        contents: `const fail = () => { throw new Error(${JSON.stringify(`${args.path} is left out of the Lambda bundle: ${LEFT_OUT[args.path] ?? ""}`)}); };
 // Listing or probing the stand-in (what ES-module interop does on import) finds nothing; using
 // anything of it fails with the reason.
 module.exports = new Proxy({}, {
@@ -66,11 +66,11 @@ module.exports = new Proxy({}, {
   ownKeys: () => [],
 });`,
       }));
-      b.onResolve({ filter: exact(Object.keys(EMPTY)) }, (a) => ({
-        path: a.path,
+      build.onResolve({ filter: exact(Object.keys(EMPTY)) }, (args) => ({
+        path: args.path,
         namespace: "empty",
       }));
-      b.onLoad({ filter: /.*/, namespace: "empty" }, () => ({
+      build.onLoad({ filter: /.*/, namespace: "empty" }, () => ({
         loader: "js",
         contents: "module.exports = {};",
       }));
@@ -161,8 +161,8 @@ function decodeVlq(segment: string): number[] {
 
 function encodeVlq(values: readonly number[]): string {
   let out = "";
-  for (const v of values) {
-    let rest = v < 0 ? (-v << 1) | 1 : v << 1;
+  for (const value of values) {
+    let rest = value < 0 ? (-value << 1) | 1 : value << 1;
     do {
       let digit = rest & 31;
       rest >>>= 5;
@@ -182,10 +182,10 @@ export function projectOnlySourceMap(map: SourceMapV3): SourceMapV3 {
   const keep = map.sources.map((s) => !s.split(/[\\/]/).includes("node_modules"));
   const sourceIndex = new Map<number, number>();
   const sources: string[] = [];
-  map.sources.forEach((s, i) => {
+  map.sources.forEach((source, i) => {
     if (keep[i]) {
       sourceIndex.set(i, sources.length);
-      sources.push(s);
+      sources.push(source);
     }
   });
   const nameIndex = new Map<number, number>();
@@ -204,29 +204,29 @@ export function projectOnlySourceMap(map: SourceMapV3): SourceMapV3 {
     let outGenCol = 0;
     const kept: string[] = [];
     for (const segment of line ? line.split(",") : []) {
-      const f = decodeVlq(segment);
-      genCol += f[0] ?? 0;
-      if (f.length < 4) continue;
-      src += f[1] ?? 0;
-      srcLine += f[2] ?? 0;
-      srcCol += f[3] ?? 0;
-      if (f.length >= 5) name += f[4] ?? 0;
-      const s = sourceIndex.get(src);
-      if (s === undefined) continue;
-      const fields = [genCol - outGenCol, s - outSrc, srcLine - outLine, srcCol - outCol];
+      const decoded = decodeVlq(segment);
+      genCol += decoded[0] ?? 0;
+      if (decoded.length < 4) continue;
+      src += decoded[1] ?? 0;
+      srcLine += decoded[2] ?? 0;
+      srcCol += decoded[3] ?? 0;
+      if (decoded.length >= 5) name += decoded[4] ?? 0;
+      const keptSrc = sourceIndex.get(src);
+      if (keptSrc === undefined) continue;
+      const fields = [genCol - outGenCol, keptSrc - outSrc, srcLine - outLine, srcCol - outCol];
       outGenCol = genCol;
-      outSrc = s;
+      outSrc = keptSrc;
       outLine = srcLine;
       outCol = srcCol;
-      if (f.length >= 5) {
-        let n = nameIndex.get(name);
-        if (n === undefined) {
-          n = names.length;
-          nameIndex.set(name, n);
+      if (decoded.length >= 5) {
+        let keptName = nameIndex.get(name);
+        if (keptName === undefined) {
+          keptName = names.length;
+          nameIndex.set(name, keptName);
           names.push(map.names[name] ?? "");
         }
-        fields.push(n - outName);
-        outName = n;
+        fields.push(keptName - outName);
+        outName = keptName;
       }
       kept.push(encodeVlq(fields));
     }
@@ -254,10 +254,10 @@ export function zip(files: { name: string; data: Buffer }[]): Buffer {
   const local: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
-  for (const f of files) {
-    const name = Buffer.from(f.name, "utf8");
-    const body = deflateRawSync(f.data, { level: 9 });
-    const crc = crc32(f.data);
+  for (const file of files) {
+    const name = Buffer.from(file.name, "utf8");
+    const body = deflateRawSync(file.data, { level: 9 });
+    const crc = crc32(file.data);
     const head = Buffer.alloc(30);
     head.writeUInt32LE(0x04034b50, 0);
     head.writeUInt16LE(20, 4); // version needed
@@ -266,7 +266,7 @@ export function zip(files: { name: string; data: Buffer }[]): Buffer {
     head.writeUInt32LE(0x00210000, 10); // 1980-01-01 00:00, so builds are reproducible
     head.writeUInt32LE(crc, 14);
     head.writeUInt32LE(body.length, 18);
-    head.writeUInt32LE(f.data.length, 22);
+    head.writeUInt32LE(file.data.length, 22);
     head.writeUInt16LE(name.length, 26);
     local.push(head, name, body);
     const entry = Buffer.alloc(46);
@@ -278,7 +278,7 @@ export function zip(files: { name: string; data: Buffer }[]): Buffer {
     entry.writeUInt32LE(0x00210000, 12);
     entry.writeUInt32LE(crc, 16);
     entry.writeUInt32LE(body.length, 20);
-    entry.writeUInt32LE(f.data.length, 24);
+    entry.writeUInt32LE(file.data.length, 24);
     entry.writeUInt16LE(name.length, 28);
     entry.writeUInt32LE((0o100644 << 16) >>> 0, 38); // file mode rw-r--r--
     entry.writeUInt32LE(offset, 42);

@@ -99,10 +99,10 @@ async function buildWeb() {
 }
 
 async function buildClient() {
-  const r = spawnSync(process.execPath, [path.join(src, "client", "build.mjs")], {
+  const result = spawnSync(process.execPath, [path.join(src, "client", "build.mjs")], {
     stdio: "inherit",
   });
-  if (r.status !== 0) throw new Error(`the client build failed (exit ${r.status})`);
+  if (result.status !== 0) throw new Error(`the client build failed (exit ${result.status})`);
 }
 
 /** The newest modification time under the given folders (files only). */
@@ -117,7 +117,7 @@ function newest(dirs, skip) {
       else latest = Math.max(latest, st.mtimeMs);
     }
   };
-  for (const d of dirs) if (existsSync(d)) walk(d);
+  for (const dir of dirs) if (existsSync(dir)) walk(dir);
   return latest;
 }
 
@@ -146,9 +146,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const names = only
     ? (only.includes("=") ? only.split("=")[1] : args[args.indexOf(only) + 1]).split(",")
     : DEFAULT_PARTS;
-  for (const n of names)
-    if (!(n in PARTS)) {
-      process.stderr.write(`build: unknown part "${n}" (${Object.keys(PARTS).join(", ")})\n`);
+  for (const name of names)
+    if (!(name in PARTS)) {
+      process.stderr.write(`build: unknown part "${name}" (${Object.keys(PARTS).join(", ")})\n`);
       process.exit(2);
     }
   await buildParts(names, {

@@ -121,14 +121,14 @@ export async function runCreateAdmin(
   } catch (err) {
     if (err instanceof ConfigError) io.err(`create-admin: ${err.message}`);
     else {
-      const e = err as { name?: string; message?: string };
+      const error = err as { name?: string; message?: string };
       const hint =
-        e.name === "ResourceNotFoundException"
+        error.name === "ResourceNotFoundException"
           ? " (does the user pool exist? check COGNITO_USER_POOL_ID and AWS_REGION)"
-          : e.name === "CredentialsProviderError"
+          : error.name === "CredentialsProviderError"
             ? " (no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"
             : "";
-      io.err(`create-admin: ${e.message ?? String(err)}${hint}`);
+      io.err(`create-admin: ${error.message ?? String(err)}${hint}`);
     }
     return 1;
   } finally {

@@ -42,9 +42,9 @@ const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 export function totpCode(secretBase32: string, now = Date.now()): string {
   let bits = "";
   for (const ch of secretBase32.toUpperCase().replace(/[\s=]/g, "")) {
-    const v = BASE32.indexOf(ch);
-    if (v < 0) throw new Error("SMOKE_ADMIN_TOTP_SECRET is not a base32 secret");
-    bits += v.toString(2).padStart(5, "0");
+    const value = BASE32.indexOf(ch);
+    if (value < 0) throw new Error("SMOKE_ADMIN_TOTP_SECRET is not a base32 secret");
+    bits += value.toString(2).padStart(5, "0");
   }
   const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
   const counter = Buffer.alloc(8);
@@ -134,9 +134,10 @@ export async function runSmoke(
       io.out(USAGE);
       return 0;
     }
-    const u = new URL(values.url ?? "");
-    if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error("--url must be http(s)");
-    url = `${u.origin}${u.pathname.replace(/\/+$/, "")}`;
+    const parsed = new URL(values.url ?? "");
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+      throw new Error("--url must be http(s)");
+    url = `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}`;
     email = (values["admin-email"] ?? "").trim();
     if (!email) throw new Error("--admin-email is required");
     timeoutMs = Number(values.timeout ?? "30") * 1000;

@@ -22,15 +22,17 @@ function files(dir) {
   }
 }
 
-function firstDifference(a, b) {
-  const la = a.split("\n");
-  const lb = b.split("\n");
+function firstDifference(committedText, generatedText) {
+  const la = committedText.split("\n");
+  const lb = generatedText.split("\n");
   for (let i = 0; i < Math.max(la.length, lb.length); i++) {
     if (la[i] !== lb[i]) {
       let col = 0;
       while (la[i]?.[col] !== undefined && la[i][col] === lb[i]?.[col]) col++;
-      const show = (s) =>
-        s === undefined ? "(no line)" : JSON.stringify(s.slice(Math.max(0, col - 40), col + 60));
+      const show = (line) =>
+        line === undefined
+          ? "(no line)"
+          : JSON.stringify(line.slice(Math.max(0, col - 40), col + 60));
       return `line ${i + 1}, column ${col + 1}: committed ${show(la[i])}, generated ${show(lb[i])}`;
     }
   }
@@ -53,13 +55,14 @@ function check() {
   const want = files(fresh);
   const have = files(committed);
   const problems = [];
-  for (const f of want.filter((f) => !have.includes(f))) problems.push(`missing: ${f}`);
-  for (const f of have.filter((f) => !want.includes(f)))
-    problems.push(`not generated any more: ${f}`);
-  for (const f of want.filter((f) => have.includes(f))) {
-    const a = readFileSync(path.join(committed, f), "utf8");
-    const b = readFileSync(path.join(fresh, f), "utf8");
-    if (a !== b) problems.push(`differs: ${f} (${firstDifference(a, b)})`);
+  for (const file of want.filter((f) => !have.includes(f))) problems.push(`missing: ${file}`);
+  for (const file of have.filter((f) => !want.includes(f)))
+    problems.push(`not generated any more: ${file}`);
+  for (const file of want.filter((f) => have.includes(f))) {
+    const committedText = readFileSync(path.join(committed, file), "utf8");
+    const generatedText = readFileSync(path.join(fresh, file), "utf8");
+    if (committedText !== generatedText)
+      problems.push(`differs: ${file} (${firstDifference(committedText, generatedText)})`);
   }
   if (want.length === 0) problems.push("codegen produced no files");
   if (problems.length > 0) {

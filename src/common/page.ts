@@ -37,22 +37,30 @@ export class Cursors {
     return `${body}.${this.sealer.sign("cursor", body)}`;
   }
 
-  decode<T>(kind: string, cursor: string, guard: (p: unknown) => p is T): T {
+  decode<T>(kind: string, cursor: string, guard: (value: unknown) => value is T): T {
     const bad = () =>
       new BadUserInputError(
         "The cursor 'after' is not valid here; start again without it",
         "after",
       );
-    const m = /^([A-Za-z0-9_-]{1,4000})\.([A-Za-z0-9_-]{22})$/.exec(cursor);
-    if (!m || !this.sealer.verify("cursor", m[1] as string, m[2] as string)) throw bad();
+    const match = /^([A-Za-z0-9_-]{1,4000})\.([A-Za-z0-9_-]{22})$/.exec(cursor);
+    if (!match || !this.sealer.verify("cursor", match[1] as string, match[2] as string))
+      throw bad();
     let parsed: unknown;
     try {
-      parsed = JSON.parse(Buffer.from(m[1] as string, "base64url").toString("utf8"));
+      parsed = JSON.parse(Buffer.from(match[1] as string, "base64url").toString("utf8"));
     } catch {
       throw bad();
     }
-    const o = parsed as { v?: unknown; k?: unknown; p?: unknown } | null;
-    if (!o || typeof o !== "object" || o.v !== 1 || o.k !== kind || !guard(o.p)) throw bad();
-    return o.p;
+    const envelope = parsed as { v?: unknown; k?: unknown; p?: unknown } | null;
+    if (
+      !envelope ||
+      typeof envelope !== "object" ||
+      envelope.v !== 1 ||
+      envelope.k !== kind ||
+      !guard(envelope.p)
+    )
+      throw bad();
+    return envelope.p;
   }
 }

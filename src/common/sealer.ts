@@ -66,7 +66,7 @@ export class Sealer {
    * The payload of a value `seal` made for this purpose, when `guard` accepts it and it has not
    * expired; null for anything else (tampered, another purpose, another secret, expired, junk).
    */
-  open<T>(purpose: Purpose, sealed: string, guard: (p: unknown) => p is T): T | null {
+  open<T>(purpose: Purpose, sealed: string, guard: (value: unknown) => value is T): T | null {
     if (sealed.length > 8192 || !/^[A-Za-z0-9_-]+$/.test(sealed)) return null;
     const raw = Buffer.from(sealed, "base64url");
     // Canonical form only, so one sealed value has one spelling.
@@ -94,8 +94,9 @@ export class Sealer {
       return null;
     }
     if (!payload || typeof payload !== "object") return null;
-    const x = (payload as { x?: unknown }).x;
-    if (x !== undefined && (typeof x !== "number" || x * 1000 <= this.now())) return null;
+    const expires = (payload as { x?: unknown }).x;
+    if (expires !== undefined && (typeof expires !== "number" || expires * 1000 <= this.now()))
+      return null;
     return guard(payload) ? payload : null;
   }
 
@@ -116,11 +117,11 @@ export class Sealer {
   }
 
   private key(purpose: Purpose): Buffer {
-    let k = this.keys.get(purpose);
-    if (!k) {
-      k = Buffer.from(hkdfSync("sha256", this.secret, "customer-file-portal", purpose, 32));
-      this.keys.set(purpose, k);
+    let key = this.keys.get(purpose);
+    if (!key) {
+      key = Buffer.from(hkdfSync("sha256", this.secret, "customer-file-portal", purpose, 32));
+      this.keys.set(purpose, key);
     }
-    return k;
+    return key;
   }
 }

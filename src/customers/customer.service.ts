@@ -142,8 +142,8 @@ export class CustomerService {
         // Nothing half-made remains: the user goes again, and the caller sees the failure.
         await this.users
           .delete(id)
-          .catch((e: unknown) =>
-            log.error("rollback of a half-made customer failed", { target: id, err: e }),
+          .catch((rollbackErr: unknown) =>
+            log.error("rollback of a half-made customer failed", { target: id, err: rollbackErr }),
           );
         this.cache.invalidate(id);
         if (err instanceof AppError) throw err;
@@ -212,17 +212,19 @@ export class CustomerService {
     for (let calls = 0; calls < MAX_CALLS_PER_PAGE && edges.length < size; calls++) {
       const page = await this.groupPage(pos.t);
       const { users } = page;
-      const at = (i: number): GroupPosition =>
-        i < users.length || !page.nextToken ? { t: pos.t, o: i } : { t: page.nextToken, o: 0 };
-      let i = pos.o;
-      while (i < users.length && edges.length < size) {
-        const user = users[i++];
+      const at = (index: number): GroupPosition =>
+        index < users.length || !page.nextToken
+          ? { t: pos.t, o: index }
+          : { t: page.nextToken, o: 0 };
+      let index = pos.o;
+      while (index < users.length && edges.length < size) {
+        const user = users[index++];
         const customer = user ? customerFrom(user, user.username) : null;
         if (customer)
-          edges.push({ cursor: this.cursors.encode("customers", at(i)), node: customer });
+          edges.push({ cursor: this.cursors.encode("customers", at(index)), node: customer });
       }
-      scanned = at(i);
-      if (i < users.length) break; // the page is full inside this Cognito page
+      scanned = at(index);
+      if (index < users.length) break; // the page is full inside this Cognito page
       if (!page.nextToken) {
         hasNextPage = false;
         break;

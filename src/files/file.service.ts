@@ -83,13 +83,14 @@ export interface Ticket {
 
 /** Where each listed folder stands: the last key handed out from it. */
 type Positions = Record<string, string | null>;
-const isPositions = (p: unknown): p is Positions =>
-  !!p &&
-  typeof p === "object" &&
-  !Array.isArray(p) &&
-  Object.entries(p).every(
-    ([k, v]) =>
-      typeof k === "string" && (v === null || (typeof v === "string" && v.length <= 1024)),
+const isPositions = (value: unknown): value is Positions =>
+  !!value &&
+  typeof value === "object" &&
+  !Array.isArray(value) &&
+  Object.entries(value).every(
+    ([prefix, lastKey]) =>
+      typeof prefix === "string" &&
+      (lastKey === null || (typeof lastKey === "string" && lastKey.length <= 1024)),
   );
 
 /** How listed folders are merged: by time (folders of one kind) or by key (all customers at once). */
@@ -99,12 +100,12 @@ const MIME_RE =
   /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
 const SHA256_B64_RE = /^[A-Za-z0-9+/]{43}=$/;
 
-function decodeMeta(v: string | undefined): string | null {
-  if (v === undefined) return null;
+function decodeMeta(value: string | undefined): string | null {
+  if (value === undefined) return null;
   try {
-    return decodeURIComponent(v);
+    return decodeURIComponent(value);
   } catch {
-    return v;
+    return value;
   }
 }
 

@@ -8,14 +8,14 @@ import { GENERAL_ROOT, customerPrefix, folderOfFileId } from "./keys.js";
  * The folder of a parsed key or a file record; null when the value does not say one clearly (a
  * malformed record is in no folder, so no rule can read it as GENERAL by default).
  */
-export function folderOf(x: unknown): Folder | null {
-  if (!x || typeof x !== "object") return null;
-  const { scope, customerId } = x as { scope?: unknown; customerId?: unknown };
+export function folderOf(value: unknown): Folder | null {
+  if (!value || typeof value !== "object") return null;
+  const { scope, customerId } = value as { scope?: unknown; customerId?: unknown };
   if (scope === "GENERAL" && customerId == null) return GENERAL_FOLDER;
   // A key or record of a customer's folder has the shape of its Folder: used as it is (this runs
   // for every field of every File a response carries).
   if (scope === "CUSTOMER" && typeof customerId === "string" && customerId !== "")
-    return x as Folder;
+    return value as Folder;
   return null;
 }
 

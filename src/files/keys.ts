@@ -121,11 +121,11 @@ const ID_RE = /^f2_([A-Za-z0-9_-]{1,1400})\.([A-Za-z0-9_-]{22})$/;
 
 /** The key an id claims to name (MAC not checked), or null when it is not in canonical form. */
 export function folderOfFileId(id: string): ParsedKey | null {
-  const m = ID_RE.exec(id);
-  if (!m) return null;
-  const key = Buffer.from(m[1] as string, "base64url").toString("utf8");
+  const match = ID_RE.exec(id);
+  if (!match) return null;
+  const key = Buffer.from(match[1] as string, "base64url").toString("utf8");
   // Canonical form only: one id per key (no padding variants, no invalid UTF-8 smuggled through).
-  if (Buffer.from(key, "utf8").toString("base64url") !== m[1]) return null;
+  if (Buffer.from(key, "utf8").toString("base64url") !== match[1]) return null;
   return parseKey(key);
 }
 

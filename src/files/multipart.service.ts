@@ -75,17 +75,17 @@ export interface UploadHandle {
   e: number;
 }
 
-const isUploadHandle = (p: unknown): p is UploadHandle => {
-  const h = p as UploadHandle | null;
+const isUploadHandle = (value: unknown): value is UploadHandle => {
+  const handle = value as UploadHandle | null;
   return (
-    !!h &&
-    typeof h.k === "string" &&
-    Number.isSafeInteger(h.s) &&
-    h.s > 0 &&
-    h.s <= S3_OBJECT_MAX_BYTES &&
-    typeof h.u === "string" &&
-    h.u.length > 0 &&
-    Number.isSafeInteger(h.e)
+    !!handle &&
+    typeof handle.k === "string" &&
+    Number.isSafeInteger(handle.s) &&
+    handle.s > 0 &&
+    handle.s <= S3_OBJECT_MAX_BYTES &&
+    typeof handle.u === "string" &&
+    handle.u.length > 0 &&
+    Number.isSafeInteger(handle.e)
   );
 };
 
@@ -205,15 +205,15 @@ export class MultipartService {
         "partNumbers",
       );
     const seen = new Set<number>();
-    for (const n of partNumbers) {
-      if (!Number.isInteger(n) || n < 1 || n > ref.plan.partCount)
+    for (const partNumber of partNumbers) {
+      if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > ref.plan.partCount)
         throw new BadUserInputError(
-          `Part number ${n} is outside 1..${ref.plan.partCount}, the parts of this upload`,
+          `Part number ${partNumber} is outside 1..${ref.plan.partCount}, the parts of this upload`,
           "partNumbers",
         );
-      if (seen.has(n))
-        throw new BadUserInputError(`Part number ${n} is asked for twice`, "partNumbers");
-      seen.add(n);
+      if (seen.has(partNumber))
+        throw new BadUserInputError(`Part number ${partNumber} is asked for twice`, "partNumbers");
+      seen.add(partNumber);
     }
     const now = this.now();
     const left = Math.floor((ref.expiresAt.getTime() - now) / 1000);
@@ -276,21 +276,21 @@ export class MultipartService {
         "parts",
       );
     const byNumber = new Map<number, string>();
-    for (const p of parts) {
-      if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > partCount)
+    for (const part of parts) {
+      if (!Number.isInteger(part.partNumber) || part.partNumber < 1 || part.partNumber > partCount)
         throw new BadUserInputError(
-          `Part number ${p.partNumber} is outside 1..${partCount}, the parts of this upload`,
+          `Part number ${part.partNumber} is outside 1..${partCount}, the parts of this upload`,
           "parts",
         );
-      if (byNumber.has(p.partNumber))
-        throw new BadUserInputError(`Part number ${p.partNumber} is listed twice`, "parts");
-      const m = ETAG_RE.exec(p.etag.trim());
-      if (!m)
+      if (byNumber.has(part.partNumber))
+        throw new BadUserInputError(`Part number ${part.partNumber} is listed twice`, "parts");
+      const match = ETAG_RE.exec(part.etag.trim());
+      if (!match)
         throw new BadUserInputError(
-          `The ETag of part ${p.partNumber} is not the ETag header S3 returned for it (32 hex digits)`,
+          `The ETag of part ${part.partNumber} is not the ETag header S3 returned for it (32 hex digits)`,
           "parts",
         );
-      byNumber.set(p.partNumber, `"${(m[1] as string).toLowerCase()}"`);
+      byNumber.set(part.partNumber, `"${(match[1] as string).toLowerCase()}"`);
     }
     const ordered = [...byNumber.entries()]
       .sort(([a], [b]) => a - b)

@@ -71,8 +71,9 @@ export function firstRepeat(
   max: { readonly leaf: number; readonly withSelection: number },
 ): Repeat | null {
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions)
-    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION)
+      fragments.set(definition.name.value, definition);
   let visited = 0;
 
   /** The fields these selection sets merge, grouped by response name (spreads followed). */
@@ -101,7 +102,7 @@ export function firstRepeat(
       }
       return true;
     };
-    for (const s of sets) if (!walk(s)) return null;
+    for (const set of sets) if (!walk(set)) return null;
     return groups;
   };
 
@@ -121,9 +122,13 @@ export function firstRepeat(
     return null;
   };
 
-  for (const d of document.definitions) {
-    if (d.kind !== Kind.OPERATION_DEFINITION && d.kind !== Kind.FRAGMENT_DEFINITION) continue;
-    const found = check([d.selectionSet], "");
+  for (const definition of document.definitions) {
+    if (
+      definition.kind !== Kind.OPERATION_DEFINITION &&
+      definition.kind !== Kind.FRAGMENT_DEFINITION
+    )
+      continue;
+    const found = check([definition.selectionSet], "");
     if (found) return found;
   }
   return null;

@@ -119,9 +119,9 @@ function refusal(
 }
 
 /** Items a paged field returns, as the query asks: `first` clamped to 0..maxPageSize. */
-function pageOf(first: unknown, l: QueryLimits): number {
-  if (typeof first !== "number" || !Number.isFinite(first)) return l.maxPageSize;
-  return Math.min(Math.max(Math.trunc(first), 0), l.maxPageSize);
+function pageOf(first: unknown, limits: QueryLimits): number {
+  if (typeof first !== "number" || !Number.isFinite(first)) return limits.maxPageSize;
+  return Math.min(Math.max(Math.trunc(first), 0), limits.maxPageSize);
 }
 
 /** Types returned by fields that take `first`: the connections (FileConnection…). */
@@ -141,7 +141,7 @@ function connectionTypes(schema: GraphQLSchema): ReadonlySet<string> {
 }
 
 /** The estimators, first answer wins (graphql-query-complexity calls them field by field). */
-function estimators(schema: GraphQLSchema, l: QueryLimits): ComplexityEstimator[] {
+function estimators(schema: GraphQLSchema, limits: QueryLimits): ComplexityEstimator[] {
   const mutation = schema.getMutationType();
   const connections = connectionTypes(schema);
   const own = (type: GraphQLCompositeType, field: GraphQLField<unknown, unknown>): number => {
@@ -162,7 +162,7 @@ function estimators(schema: GraphQLSchema, l: QueryLimits): ComplexityEstimator[
     // What repeats: a field with `first` repeats its selection once per item, other lists 10 times.
     ({ type, field, args, childComplexity }) => {
       if (field.args.some((a) => a.name === "first"))
-        return own(type, field) + pageOf(args.first, l) * childComplexity;
+        return own(type, field) + pageOf(args.first, limits) * childComplexity;
       if (isListType(getNullableType(field.type)))
         return own(type, field) + UNPAGED_LIST_ITEMS * childComplexity;
       return undefined;
@@ -184,17 +184,19 @@ function estimators(schema: GraphQLSchema, l: QueryLimits): ComplexityEstimator[
 const UNKNOWN = Symbol("unknown variable value");
 function variablesOf(schema: GraphQLSchema, op: OperationDefinitionNode): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  for (const d of op.variableDefinitions ?? []) {
-    const type = typeFromAST(schema, d.type);
+  for (const definition of op.variableDefinitions ?? []) {
+    const type = typeFromAST(schema, definition.type);
     const value =
-      d.defaultValue && isInputType(type) ? valueFromAST(d.defaultValue, type) : undefined;
-    values[d.variable.name.value] = value ?? UNKNOWN;
+      definition.defaultValue && isInputType(type)
+        ? valueFromAST(definition.defaultValue, type)
+        : undefined;
+    values[definition.variable.name.value] = value ?? UNKNOWN;
   }
   return values;
 }
 
 /** Depth, aliases and cost of each operation of one document, measured by the libraries. */
-function measurer(ctx: ValidationContext, l: QueryLimits) {
+function measurer(ctx: ValidationContext, limits: QueryLimits) {
   const schema = ctx.getSchema();
   // The armor rules refuse nothing here (n: Infinity): they report every count to onAccept, and
   // the refusal is ours, with the public code and the figures.
@@ -212,7 +214,7 @@ function measurer(ctx: ValidationContext, l: QueryLimits) {
   const quiet = new ValidationContext(schema, ctx.getDocument(), new TypeInfo(schema), () => {});
   const cost = createComplexityRule({
     maximumComplexity: Number.POSITIVE_INFINITY,
-    estimators: estimators(schema, l),
+    estimators: estimators(schema, limits),
     maxQueryNodes: MAX_QUERY_NODES,
   })(quiet);
   const rootOf = (op: OperationDefinitionNode) => schema.getRootType(op.operation) ?? undefined;
@@ -244,16 +246,16 @@ function measurer(ctx: ValidationContext, l: QueryLimits) {
  * aliases, then cost, one refusal per operation at most.
  */
 export function queryLimitRules(limits: Partial<QueryLimits> = {}): ValidationRule[] {
-  const l: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...limits };
+  const effective: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...limits };
   return [
     (ctx: ValidationContext): ASTVisitor => {
-      const m = measurer(ctx, l);
+      const meter = measurer(ctx, effective);
       return {
         OperationDefinition(op) {
           for (const [limit, max, measure] of [
-            ["depth", l.maxDepth, m.depth],
-            ["aliases", l.maxAliases, m.aliases],
-            ["cost", l.maxCost, m.cost],
+            ["depth", effective.maxDepth, meter.depth],
+            ["aliases", effective.maxAliases, meter.aliases],
+            ["cost", effective.maxCost, meter.cost],
           ] as const) {
             const actual = measure(op);
             if (actual > max) {
@@ -277,13 +279,13 @@ export function measureQuery(
   limits: Partial<QueryLimits> = {},
 ): { operation: string | undefined; depth: number; aliases: number; cost: number }[] {
   const ctx = new ValidationContext(schema, document, new TypeInfo(schema), () => {});
-  const m = measurer(ctx, { ...DEFAULT_QUERY_LIMITS, ...limits });
+  const meter = measurer(ctx, { ...DEFAULT_QUERY_LIMITS, ...limits });
   return document.definitions
     .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
     .map((op) => ({
       operation: op.name?.value,
-      depth: m.depth(op),
-      aliases: m.aliases(op),
-      cost: m.cost(op),
+      depth: meter.depth(op),
+      aliases: meter.aliases(op),
+      cost: meter.cost(op),
     }));
 }

@@ -35,9 +35,9 @@ export function loggingPlugin(): ApolloServerPlugin<Context> {
         },
         async willSendResponse({ contextValue, response }) {
           if (response.body.kind !== "single") return;
-          for (const e of response.body.singleResult.errors ?? []) {
-            (e.extensions as Record<string, unknown> | undefined) ??= {};
-            Object.assign(e.extensions ?? {}, { requestId: contextValue.requestId });
+          for (const error of response.body.singleResult.errors ?? []) {
+            (error.extensions as Record<string, unknown> | undefined) ??= {};
+            Object.assign(error.extensions ?? {}, { requestId: contextValue.requestId });
           }
         },
       };

@@ -17,16 +17,16 @@ export interface Readiness {
  */
 export function createReadiness(
   probes: Readonly<Record<string, (signal: AbortSignal) => Promise<unknown>>>,
-  o: { cacheMs?: number; timeoutMs?: number } = {},
+  options: { cacheMs?: number; timeoutMs?: number } = {},
 ): Readiness {
   const cache = new LRUCache<"ready", ReadinessResult>({
     max: 1,
-    ttl: o.cacheMs ?? 2000,
+    ttl: options.cacheMs ?? 2000,
     fetchMethod: async () => {
       const entries = await Promise.all(
         Object.entries(probes).map(async ([name, probe]) => {
           try {
-            await probe(AbortSignal.timeout(o.timeoutMs ?? 2000));
+            await probe(AbortSignal.timeout(options.timeoutMs ?? 2000));
             return [name, true] as const;
           } catch {
             return [name, false] as const;

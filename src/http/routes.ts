@@ -54,39 +54,42 @@ export interface RouterOptions {
 const ALLOWED_HEADERS =
   "authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id";
 
-type Handler = (o: RouterOptions, req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
+type Handler = (options: RouterOptions, req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
 
 /** The fixed routes, by path; anything else goes to the playground's files, the web app, or 404. */
 const ROUTES: Readonly<Record<string, Handler>> = {
   "/healthz": () => json(200, { status: "ok" }),
-  "/readyz": async (o) => {
-    const r = await o.readiness.check();
-    return json(r.ok ? 200 : 503, { status: r.ok ? "ready" : "unavailable", checks: r.checks });
+  "/readyz": async (options) => {
+    const readiness = await options.readiness.check();
+    return json(readiness.ok ? 200 : 503, {
+      status: readiness.ok ? "ready" : "unavailable",
+      checks: readiness.checks,
+    });
   },
   "/graphql": graphql,
   "/graphql/": graphql,
 };
 
 /** Answers one request, with CORS headers, the request id and one access-log line. */
-export async function respond(o: RouterOptions, req: HttpRequest): Promise<HttpResponse> {
+export async function respond(options: RouterOptions, req: HttpRequest): Promise<HttpResponse> {
   const started = process.hrtime.bigint();
   let res: HttpResponse;
   try {
-    res = await route(o, req);
+    res = await route(options, req);
   } catch (err) {
-    o.log.error("unhandled error in HTTP layer", { requestId: req.requestId, err });
+    options.log.error("unhandled error in HTTP layer", { requestId: req.requestId, err });
     res = failure(500, "INTERNAL_SERVER_ERROR", "Internal server error", req.requestId);
   }
   const origin = req.headers.get("origin");
   const cors: Record<string, string> =
-    origin !== undefined && o.corsOrigins.includes(origin)
+    origin !== undefined && options.corsOrigins.includes(origin)
       ? {
           "access-control-allow-origin": origin,
           vary: "Origin",
           "access-control-expose-headers": "x-request-id",
         }
       : {};
-  o.log.info("request", {
+  options.log.info("request", {
     requestId: req.requestId,
     method: req.method,
     path: req.path,
@@ -96,10 +99,10 @@ export async function respond(o: RouterOptions, req: HttpRequest): Promise<HttpR
   return { ...res, headers: { ...res.headers, ...cors, "x-request-id": req.requestId } };
 }
 
-async function route(o: RouterOptions, req: HttpRequest): Promise<HttpResponse> {
+async function route(options: RouterOptions, req: HttpRequest): Promise<HttpResponse> {
   if (req.method === "OPTIONS") {
     const origin = req.headers.get("origin");
-    const allowed = origin !== undefined && o.corsOrigins.includes(origin);
+    const allowed = origin !== undefined && options.corsOrigins.includes(origin);
     return {
       status: 204,
       headers: allowed
@@ -113,20 +116,20 @@ async function route(o: RouterOptions, req: HttpRequest): Promise<HttpResponse> 
     };
   }
   const fixed = ROUTES[req.path];
-  if (fixed) return fixed(o, req);
-  const asset = req.method === "GET" ? o.assets?.get(req.path) : undefined;
+  if (fixed) return fixed(options, req);
+  const asset = req.method === "GET" ? options.assets?.get(req.path) : undefined;
   if (asset)
     return {
       status: 200,
       headers: { "content-type": asset.type, "cache-control": "public, max-age=3600" },
       body: asset.body,
     };
-  const page = o.web?.respond(req.method, req.path, req.headers.get("accept"));
+  const page = options.web?.respond(req.method, req.path, req.headers.get("accept"));
   if (page) return { ...page, body: req.method === "HEAD" ? "" : page.body };
   return failure(404, "NOT_FOUND", "Not found: the API lives at /graphql");
 }
 
-async function graphql(o: RouterOptions, req: HttpRequest): Promise<HttpResponse> {
+async function graphql(options: RouterOptions, req: HttpRequest): Promise<HttpResponse> {
   if (req.method !== "GET" && req.method !== "POST")
     return {
       ...failure(405, "BAD_REQUEST", "Use GET or POST"),
@@ -134,22 +137,22 @@ async function graphql(o: RouterOptions, req: HttpRequest): Promise<HttpResponse
     };
   if (
     req.method === "GET" &&
-    o.playgroundHtml &&
+    options.playgroundHtml &&
     !req.search &&
     (req.headers.get("accept") ?? "").includes("text/html")
   )
     return {
       status: 200,
       headers: { "content-type": "text/html; charset=utf-8" },
-      body: o.playgroundHtml(),
+      body: options.playgroundHtml(),
     };
 
   const tooLarge = () =>
-    failure(413, "BAD_REQUEST", `Request body larger than ${o.bodyLimitBytes} bytes`);
+    failure(413, "BAD_REQUEST", `Request body larger than ${options.bodyLimitBytes} bytes`);
   let body: unknown;
   if (req.method === "POST") {
-    if ((req.declaredLength ?? 0) > o.bodyLimitBytes) return tooLarge();
-    const text = await req.body(o.bodyLimitBytes);
+    if ((req.declaredLength ?? 0) > options.bodyLimitBytes) return tooLarge();
+    const text = await req.body(options.bodyLimitBytes);
     if (text === null) return tooLarge();
     body = text;
     if ((req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json")) {
@@ -161,17 +164,17 @@ async function graphql(o: RouterOptions, req: HttpRequest): Promise<HttpResponse
     }
   }
   const headers = new HeaderMap();
-  for (const [k, v] of req.headers) headers.set(k, v);
+  for (const [name, value] of req.headers) headers.set(name, value);
   const httpGraphQLRequest: HTTPGraphQLRequest = {
     method: req.method,
     headers,
     search: req.search,
     body,
   };
-  const response = await o.apollo.executeHTTPGraphQLRequest({
+  const response = await options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest,
     context: () =>
-      o.context({
+      options.context({
         authorization: req.headers.get("authorization"),
         requestId: req.requestId,
         source: req.source,

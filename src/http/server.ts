@@ -13,8 +13,8 @@ export function createHttpHandler(
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const headers = new Map<string, string>();
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+    for (const [name, value] of Object.entries(req.headers))
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
     const declared = Number(req.headers["content-length"]);
     respond({
       method: req.method ?? "GET",
@@ -26,14 +26,14 @@ export function createHttpHandler(
       source: req.socket.remoteAddress ?? "unknown",
       requestId: requestIdFrom(req.headers["x-request-id"], randomUUID),
     }).then(
-      async (r) => {
-        res.statusCode = r.status;
-        for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
-        if (typeof r.body === "string" || Buffer.isBuffer(r.body)) {
-          res.end(r.body);
+      async (response) => {
+        res.statusCode = response.status;
+        for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+        if (typeof response.body === "string" || Buffer.isBuffer(response.body)) {
+          res.end(response.body);
           return;
         }
-        for await (const chunk of r.body) res.write(chunk);
+        for await (const chunk of response.body) res.write(chunk);
         res.end();
       },
       () => res.destroy(),

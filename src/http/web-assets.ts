@@ -83,9 +83,9 @@ export function s3Origins(s3: {
   readonly forcePathStyle: boolean;
 }): string[] {
   if (s3.endpoint) {
-    const u = new URL(s3.endpoint);
-    if (s3.forcePathStyle) return [u.origin];
-    return [`${u.protocol}//${s3.bucket}.${u.host}`];
+    const endpoint = new URL(s3.endpoint);
+    if (s3.forcePathStyle) return [endpoint.origin];
+    return [`${endpoint.protocol}//${s3.bucket}.${endpoint.host}`];
   }
   const regional = `s3.${s3.region}.amazonaws.com`;
   if (s3.forcePathStyle || s3.bucket.includes(".")) return [`https://${regional}`];
@@ -121,17 +121,17 @@ function walk(dir: string, base = dir, out = new Map<string, Loaded>()): Map<str
  * Reads the built app once. Undefined when `dir` holds no index.html (the app was not built:
  * the API runs as before and `/` answers 404).
  */
-export function loadWebAssets(o: WebAssetsOptions): WebAssets | undefined {
+export function loadWebAssets(options: WebAssetsOptions): WebAssets | undefined {
   let files: Map<string, Loaded>;
   try {
-    if (!statSync(path.join(o.dir, "index.html")).isFile()) return undefined;
-    files = walk(o.dir);
+    if (!statSync(path.join(options.dir, "index.html")).isFile()) return undefined;
+    files = walk(options.dir);
   } catch {
     return undefined;
   }
   const index = files.get("/index.html");
   if (!index) return undefined;
-  const csp = contentSecurityPolicy(o.connectOrigins);
+  const csp = contentSecurityPolicy(options.connectOrigins);
   const common = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",

@@ -52,8 +52,8 @@ export async function findFreePort(host = "127.0.0.1", preferred = 0): Promise<n
 type ChildMessage =
   { type: "ready"; port: number } | { type: "failed"; message: string; code?: string };
 
-function isChildMessage(m: unknown): m is ChildMessage {
-  return typeof m === "object" && m !== null && "type" in m;
+function isChildMessage(message: unknown): message is ChildMessage {
+  return typeof message === "object" && message !== null && "type" in message;
 }
 
 /** Raised when a child could not start; `code` is the child's error code (EADDRINUSE, …). */
@@ -91,21 +91,21 @@ export function sanitiseChildLine(raw: string): { msg: string; fields: LogFields
     try {
       // pino JSON from cognito-local: keep a few known fields; request headers and bodies may
       // carry tokens, so they are never passed on.
-      const o = JSON.parse(line) as Record<string, unknown>;
-      const req = (o.req ?? {}) as Record<string, unknown>;
-      const res = (o.res ?? {}) as Record<string, unknown>;
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      const req = (entry.req ?? {}) as Record<string, unknown>;
+      const res = (entry.res ?? {}) as Record<string, unknown>;
       const headers = (req.headers ?? {}) as Record<string, unknown>;
-      const err = (o.err ?? {}) as Record<string, unknown>;
+      const err = (entry.err ?? {}) as Record<string, unknown>;
       const fields: LogFields = {};
-      if (typeof o.level === "number") fields.emulatorLevel = o.level;
+      if (typeof entry.level === "number") fields.emulatorLevel = entry.level;
       if (typeof headers["x-amz-target"] === "string") fields.target = headers["x-amz-target"];
       if (typeof req.method === "string") fields.method = req.method;
       if (typeof req.url === "string") fields.url = String(req.url).split("?")[0];
       if (typeof res.statusCode === "number") fields.status = res.statusCode;
-      if (typeof o.responseTime === "number") fields.ms = o.responseTime;
+      if (typeof entry.responseTime === "number") fields.ms = entry.responseTime;
       if (typeof err.type === "string") fields.errorType = err.type;
       if (typeof err.message === "string") fields.error = err.message;
-      return { msg: typeof o.msg === "string" ? o.msg : "(no message)", fields };
+      return { msg: typeof entry.msg === "string" ? entry.msg : "(no message)", fields };
     } catch {
       // Not JSON after all: log as text.
     }
@@ -138,7 +138,8 @@ export class EmulatorProcess {
     if (this.child) throw new Error(`${this.spec.name} is already running (pid ${this.child.pid})`);
     const { name, log } = this.spec;
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    for (const [name, value] of Object.entries(process.env))
+      if (value !== undefined) env[name] = value;
     // The parent's NODE_OPTIONS may hold --inspect (port clash) or a test runner's loader hooks.
     delete env.NODE_OPTIONS;
     Object.assign(env, this.spec.env, extraEnv);
@@ -163,11 +164,14 @@ export class EmulatorProcess {
           child.off("exit", onExit);
           child.off("error", onError);
         };
-        const onMessage = (m: unknown) => {
-          if (!isChildMessage(m)) return;
+        const onMessage = (message: unknown) => {
+          if (!isChildMessage(message)) return;
           cleanup();
-          if (m.type === "ready") resolve(m.port);
-          else reject(new EmulatorStartError(`${name} failed to start: ${m.message}`, m.code));
+          if (message.type === "ready") resolve(message.port);
+          else
+            reject(
+              new EmulatorStartError(`${name} failed to start: ${message.message}`, message.code),
+            );
         };
         const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
           cleanup();

@@ -41,8 +41,10 @@ function alive(pid: number): boolean {
 
 export function readLock(dataDir: string): LockInfo | undefined {
   try {
-    const o = JSON.parse(readFileSync(path.join(dataDir, LOCK_FILE), "utf8")) as Partial<LockInfo>;
-    return typeof o.pid === "number" ? (o as LockInfo) : undefined;
+    const info = JSON.parse(
+      readFileSync(path.join(dataDir, LOCK_FILE), "utf8"),
+    ) as Partial<LockInfo>;
+    return typeof info.pid === "number" ? (info as LockInfo) : undefined;
   } catch {
     return undefined;
   }

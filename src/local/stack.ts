@@ -233,7 +233,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       }
     };
     const launched = await Promise.allSettled([firstCognito(), firstS3(), firstSes()]);
-    for (const r of launched) if (r.status === "rejected") throw r.reason;
+    for (const result of launched) if (result.status === "rejected") throw result.reason;
 
     const cognitoEndpoint = `http://${HOST}:${cognitoPort}`;
     const s3Endpoint = `http://${HOST}:${s3Port}`;

@@ -56,15 +56,16 @@ export async function readState(dataDir: string): Promise<LocalStackState> {
     throw new Error(
       `${file} should hold a JSON object; fix it, or delete it to seed a new user pool`,
     );
-  const o = raw as Record<string, unknown>;
+  const stored = raw as Record<string, unknown>;
   const state: LocalStackState = {};
-  for (const k of STRING_KEYS) {
-    const v = o[k];
-    if (typeof v === "string" && v !== "") state[k] = v;
+  for (const key of STRING_KEYS) {
+    const value = stored[key];
+    if (typeof value === "string" && value !== "") state[key] = value;
   }
-  for (const k of PORT_KEYS) {
-    const v = o[k];
-    if (typeof v === "number" && Number.isInteger(v) && v > 0 && v < 65536) state[k] = v;
+  for (const key of PORT_KEYS) {
+    const value = stored[key];
+    if (typeof value === "number" && Number.isInteger(value) && value > 0 && value < 65536)
+      state[key] = value;
   }
   return state;
 }

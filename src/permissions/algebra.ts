@@ -67,12 +67,12 @@ export class ConstRule {
 
 export type Rule = LeafRule | LogicRule | NotRule | ConstRule;
 
-export function isRule(x: unknown): x is Rule {
+export function isRule(value: unknown): value is Rule {
   return (
-    x instanceof LeafRule ||
-    x instanceof LogicRule ||
-    x instanceof NotRule ||
-    x instanceof ConstRule
+    value instanceof LeafRule ||
+    value instanceof LogicRule ||
+    value instanceof NotRule ||
+    value instanceof ConstRule
   );
 }
 
@@ -119,8 +119,8 @@ export const allow: Rule = new ConstRule("allow");
 export const deny: Rule = new ConstRule("deny");
 
 function logic(kind: LogicKind, rules: Rule[]): Rule {
-  rules.forEach((r, i) => {
-    if (!isRule(r)) throw new TypeError(`${kind}(): argument ${i + 1} is not a permission rule`);
+  rules.forEach((rule, i) => {
+    if (!isRule(rule)) throw new TypeError(`${kind}(): argument ${i + 1} is not a permission rule`);
   });
   return new LogicRule(kind, Object.freeze([...rules]));
 }
@@ -197,23 +197,23 @@ type ShieldRule = Parameters<typeof shieldApi.and>[number];
 type ShieldOptions = NonNullable<Parameters<typeof shieldApi.shield>[1]>;
 
 /** The same rule built with graphql-shield's public constructors (one shield rule per leaf). */
-export function toShieldRule(r: Rule, leaves = new Map<LeafRule, ShieldRule>()): ShieldRule {
-  if (r instanceof LeafRule) {
-    let made = leaves.get(r);
+export function toShieldRule(rule: Rule, leaves = new Map<LeafRule, ShieldRule>()): ShieldRule {
+  if (rule instanceof LeafRule) {
+    let made = leaves.get(rule);
     if (!made) {
-      const check = r.check;
-      made = shieldApi.rule(r.name, { cache: r.cache })((parent, args, ctx) =>
+      const check = rule.check;
+      made = shieldApi.rule(rule.name, { cache: rule.cache })((parent, args, ctx) =>
         check(ctx as Context, parent, args as Args),
       );
-      leaves.set(r, made);
+      leaves.set(rule, made);
     }
     return made;
   }
-  if (r instanceof ConstRule) return r.kind === "allow" ? shieldApi.allow : shieldApi.deny;
-  if (r instanceof NotRule) return shieldApi.not(toShieldRule(r.rule, leaves), r.error);
-  if (r instanceof LogicRule) {
-    const parts = r.rules.map((x) => toShieldRule(x, leaves));
-    return shieldApi[r.kind](...parts);
+  if (rule instanceof ConstRule) return rule.kind === "allow" ? shieldApi.allow : shieldApi.deny;
+  if (rule instanceof NotRule) return shieldApi.not(toShieldRule(rule.rule, leaves), rule.error);
+  if (rule instanceof LogicRule) {
+    const parts = rule.rules.map((x) => toShieldRule(x, leaves));
+    return shieldApi[rule.kind](...parts);
   }
   throw new TypeError("not a permission rule");
 }
@@ -249,21 +249,21 @@ export function toShield(
 }
 
 /** A rule as one line: `and(canReadFile, isAdmin)`, `not(isAdmin, "…")`. */
-export function describeRule(r: Rule): string {
-  if (r instanceof LeafRule) return r.name;
-  if (r instanceof ConstRule) return r.kind;
-  if (r instanceof NotRule)
-    return r.error
-      ? `not(${describeRule(r.rule)}, ${JSON.stringify(r.error.message)})`
-      : `not(${describeRule(r.rule)})`;
-  return `${r.kind}(${r.rules.map(describeRule).join(", ")})`;
+export function describeRule(rule: Rule): string {
+  if (rule instanceof LeafRule) return rule.name;
+  if (rule instanceof ConstRule) return rule.kind;
+  if (rule instanceof NotRule)
+    return rule.error
+      ? `not(${describeRule(rule.rule)}, ${JSON.stringify(rule.error.message)})`
+      : `not(${describeRule(rule.rule)})`;
+  return `${rule.kind}(${rule.rules.map(describeRule).join(", ")})`;
 }
 
-/** Every named rule inside `r`, each once, in order of appearance. */
-export function leavesOf(r: Rule, out: LeafRule[] = []): LeafRule[] {
-  if (r instanceof LeafRule) {
-    if (!out.includes(r)) out.push(r);
-  } else if (r instanceof NotRule) leavesOf(r.rule, out);
-  else if (r instanceof LogicRule) for (const x of r.rules) leavesOf(x, out);
+/** Every named rule inside `rule`, each once, in order of appearance. */
+export function leavesOf(rule: Rule, out: LeafRule[] = []): LeafRule[] {
+  if (rule instanceof LeafRule) {
+    if (!out.includes(rule)) out.push(rule);
+  } else if (rule instanceof NotRule) leavesOf(rule.rule, out);
+  else if (rule instanceof LogicRule) for (const child of rule.rules) leavesOf(child, out);
   return out;
 }

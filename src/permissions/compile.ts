@@ -74,19 +74,19 @@ function evaluateLeaf(leaf: LeafRule): Eval {
   };
 }
 
-function compileNode(r: Rule): Compiled {
-  if (r instanceof ConstRule) return r.kind === "allow";
-  if (r instanceof LeafRule) return compileLeaf(r);
-  if (r instanceof NotRule) {
-    const inner = compileNode(r.rule);
-    const error = r.error;
+function compileNode(rule: Rule): Compiled {
+  if (rule instanceof ConstRule) return rule.kind === "allow";
+  if (rule instanceof LeafRule) return compileLeaf(rule);
+  if (rule instanceof NotRule) {
+    const inner = compileNode(rule.rule);
+    const error = rule.error;
     if (inner === false) return true;
     if (inner === true) return error ? () => error : false;
     return (ctx, parent, args) => (inner(ctx, parent, args) === true ? (error ?? false) : true);
   }
-  if (!(r instanceof LogicRule)) throw new TypeError("not a permission rule");
-  const parts = r.rules.map(compileNode);
-  switch (r.kind) {
+  if (!(rule instanceof LogicRule)) throw new TypeError("not a permission rule");
+  const parts = rule.rules.map(compileNode);
+  switch (rule.kind) {
     case "and": {
       // All are evaluated; the first Error among them wins over a false before it.
       const rest = parts.filter((p) => p !== true);
@@ -96,8 +96,8 @@ function compileNode(r: Rule): Compiled {
       const failed = checks.length < rest.length;
       return (ctx, parent, args) => {
         let ok = !failed;
-        for (const c of checks) {
-          const res = c(ctx, parent, args);
+        for (const check of checks) {
+          const res = check(ctx, parent, args);
           if (res instanceof Error) return res;
           if (res !== true) ok = false;
         }
@@ -111,9 +111,9 @@ function compileNode(r: Rule): Compiled {
       if (run.length === 0) return true;
       if (run[0] === false) return false;
       return (ctx, parent, args) => {
-        for (const c of run) {
-          if (c === false) return false;
-          const res = (c as Eval)(ctx, parent, args);
+        for (const check of run) {
+          if (check === false) return false;
+          const res = (check as Eval)(ctx, parent, args);
           if (res !== true) return res;
         }
         return true;
@@ -126,11 +126,11 @@ function compileNode(r: Rule): Compiled {
       if (checks.length === 0) return false;
       // `or` answers the first Error among its rules. `race` collects its results in reverse
       // (rules.js, RuleRace.evaluate: `ress.concat(res)`), so it answers the last Error.
-      const lastError = r.kind === "race";
+      const lastError = rule.kind === "race";
       return (ctx, parent, args) => {
         let error: Error | undefined;
-        for (const c of checks) {
-          const res = c(ctx, parent, args);
+        for (const check of checks) {
+          const res = check(ctx, parent, args);
           if (res === true) return true;
           if (res instanceof Error && (lastError || !error)) error = res;
         }
@@ -142,10 +142,10 @@ function compileNode(r: Rule): Compiled {
 
 /** Evaluates a rule the way the compiled layer does: true, false or the Error to answer with. */
 export function compileRule(
-  r: Rule,
+  rule: Rule,
 ): (ctx: Context, parent: unknown, args: Args) => boolean | Error {
-  const c = compileNode(r);
-  return typeof c === "boolean" ? () => c : c;
+  const compiled = compileNode(rule);
+  return typeof compiled === "boolean" ? () => compiled : compiled;
 }
 
 /** Every object field of the schema (introspection types aside) as "Type.field". */
@@ -185,27 +185,28 @@ export function validateRuleMap(
 ): void {
   const problems: string[] = [];
   const byName = new Map<string, LeafRule>();
-  const visit = (r: unknown, where: string) => {
-    if (!isRule(r)) {
+  const visit = (candidate: unknown, where: string) => {
+    if (!isRule(candidate)) {
       problems.push(`${where} is not a rule made with src/permissions/algebra.ts`);
       return;
     }
-    const walk = (x: Rule, path: string): void => {
-      if (x instanceof LeafRule) {
-        const seen = byName.get(x.name);
-        if (seen && seen !== x) problems.push(`${path}: another rule is also named ${x.name}`);
-        byName.set(x.name, x);
-      } else if (x instanceof NotRule) {
-        if (!isRule(x.rule)) problems.push(`${path}: not() of something that is not a rule`);
-        else walk(x.rule, `${path} > not`);
-      } else if (x instanceof LogicRule) {
-        x.rules.forEach((y, i) => {
-          if (!isRule(y)) problems.push(`${path} > ${x.kind}[${i}] is not a rule`);
-          else walk(y, `${path} > ${x.kind}[${i}]`);
+    const walk = (rule: Rule, path: string): void => {
+      if (rule instanceof LeafRule) {
+        const seen = byName.get(rule.name);
+        if (seen && seen !== rule)
+          problems.push(`${path}: another rule is also named ${rule.name}`);
+        byName.set(rule.name, rule);
+      } else if (rule instanceof NotRule) {
+        if (!isRule(rule.rule)) problems.push(`${path}: not() of something that is not a rule`);
+        else walk(rule.rule, `${path} > not`);
+      } else if (rule instanceof LogicRule) {
+        rule.rules.forEach((child, i) => {
+          if (!isRule(child)) problems.push(`${path} > ${rule.kind}[${i}] is not a rule`);
+          else walk(child, `${path} > ${rule.kind}[${i}]`);
         });
       }
     };
-    walk(r, where);
+    walk(candidate, where);
   };
   visit(fallbackRule, "fallbackRule");
   if (isRule(map)) visit(map, "the schema-wide rule");
@@ -229,10 +230,10 @@ export function validateRuleMap(
         continue;
       }
       const fields = type.getFields();
-      for (const [field, r] of Object.entries(entry)) {
+      for (const [field, rule] of Object.entries(entry)) {
         if (field !== "*" && !fields[field])
           problems.push(`${typeName}.${field} is not in the schema`);
-        else visit(r, `${typeName}.${field}`);
+        else visit(rule, `${typeName}.${field}`);
       }
     }
   if (problems.length)
@@ -282,23 +283,23 @@ export function compilePermissions(
     if (!isObjectType(type) || isIntrospectionType(type)) continue;
     const listened = onRefusal !== undefined && type === mutation;
     for (const field of Object.values(type.getFields())) {
-      const r = ruleFor(map, fallbackRule, type.name, field.name);
-      let c = compiled.get(r);
-      if (c === undefined) compiled.set(r, (c = compileNode(r)));
-      if (c === true) {
+      const rule = ruleFor(map, fallbackRule, type.name, field.name);
+      let compiledRule = compiled.get(rule);
+      if (compiledRule === undefined) compiled.set(rule, (compiledRule = compileNode(rule)));
+      if (compiledRule === true) {
         open++;
         continue;
       }
       guarded++;
       const resolve: GraphQLFieldResolver<unknown, Context> = field.resolve ?? defaultFieldResolver;
-      if (c === false) {
+      if (compiledRule === false) {
         field.resolve = listened
           ? (parent, args, ctx: Context, info) =>
               told(refuse(parent, args, ctx, info), ctx, info, args)
           : refuse;
         continue;
       }
-      const check = c;
+      const check = compiledRule;
       // An Error is returned, not thrown, as graphql-shield's middleware does: graphql-js turns
       // a returned Error into the field's error all the same.
       field.resolve = (parent, args, ctx: Context, info) => {
@@ -336,8 +337,8 @@ export function auditRuleMap(
     }
     if (isRule(entry)) continue;
     const fields = type.getFields();
-    for (const f of Object.keys(entry))
-      if (f !== "*" && !fields[f]) unknown.push(`${typeName}.${f}`);
+    for (const field of Object.keys(entry))
+      if (field !== "*" && !fields[field]) unknown.push(`${typeName}.${field}`);
   }
   return { unruled, unknown };
 }

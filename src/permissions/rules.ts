@@ -15,18 +15,18 @@ import type { RuleResult } from "./algebra.js";
  */
 
 /**
- * `decide(viewer, x)` for a signed-in viewer, UNAUTHENTICATED without one; an admin refused only
- * because their authenticator app is not set up yet is told so. Callers pass functions defined
+ * `decide(viewer, subject)` for a signed-in viewer, UNAUTHENTICATED without one; an admin refused
+ * only because their authenticator app is not set up yet is told so. Callers pass functions defined
  * once, not closures: the object rules run for every field of every object of a response.
  */
 function signedIn<X>(
   ctx: Context,
-  decide: (viewer: Identity, x: X) => RuleResult,
-  x: X,
+  decide: (viewer: Identity, subject: X) => RuleResult,
+  subject: X,
 ): RuleResult {
   const viewer = ctx.viewer;
   if (!viewer) return new UnauthenticatedError();
-  const res = decide(viewer, x);
+  const res = decide(viewer, subject);
   return res === false && policy.awaitsMfaSetup(viewer) ? MFA_SETUP_REQUIRED : res;
 }
 
@@ -40,28 +40,31 @@ const MFA_SETUP_REQUIRED = new AppError(
 function onFolder(
   decide: (viewer: Identity, folder: Folder) => RuleResult,
 ): (viewer: Identity, folder: Folder | null) => RuleResult {
-  return (v, folder) => (folder ? decide(v, folder) : policy.hasRole(v));
+  return (viewer, folder) => (folder ? decide(viewer, folder) : policy.hasRole(viewer));
 }
 
-const readsFile = (v: Identity, parent: unknown): boolean => {
+const readsFile = (viewer: Identity, parent: unknown): boolean => {
   const folder = folderOf(parent);
-  return folder !== null && policy.canReadFolder(v, folder);
+  return folder !== null && policy.canReadFolder(viewer, folder);
 };
-const seesCustomer = (v: Identity, parent: unknown): boolean =>
-  policy.canSeeCustomer(v, (parent as { id?: unknown } | null)?.id);
-const looksUpCustomer = (v: Identity, id: unknown): RuleResult =>
-  policy.canSeeCustomer(v, id) || new NotFoundError("No such customer");
+const seesCustomer = (viewer: Identity, parent: unknown): boolean =>
+  policy.canSeeCustomer(viewer, (parent as { id?: unknown } | null)?.id);
+const looksUpCustomer = (viewer: Identity, id: unknown): RuleResult =>
+  policy.canSeeCustomer(viewer, id) || new NotFoundError("No such customer");
 const looksUpFile = onFolder(
-  (v, folder) => policy.canReadFolder(v, folder) || new NotFoundError("No such file"),
+  (viewer, folder) => policy.canReadFolder(viewer, folder) || new NotFoundError("No such file"),
 );
 const listsFolder = onFolder(policy.canReadFolder);
 const writesFolder = onFolder(policy.canWriteFolder);
-const uploadsTo = (v: Identity, input: unknown): boolean => {
-  const folder = policy.uploadFolder(v, (input ?? {}) as Parameters<typeof policy.uploadFolder>[1]);
-  return folder ? policy.canWriteFolder(v, folder) : policy.hasRole(v);
+const uploadsTo = (viewer: Identity, input: unknown): boolean => {
+  const folder = policy.uploadFolder(
+    viewer,
+    (input ?? {}) as Parameters<typeof policy.uploadFolder>[1],
+  );
+  return folder ? policy.canWriteFolder(viewer, folder) : policy.hasRole(viewer);
 };
-const deletesIn = (v: Identity, folder: Folder | null): boolean =>
-  folder ? policy.canDeleteFrom(v, folder) : policy.canDeleteFiles(v);
+const deletesIn = (viewer: Identity, folder: Folder | null): boolean =>
+  folder ? policy.canDeleteFrom(viewer, folder) : policy.canDeleteFiles(viewer);
 
 export const hasRole = rule(
   "hasRole",
