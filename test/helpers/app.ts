@@ -2,6 +2,8 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { GraphQLError, print } from "graphql";
 import type { App, AppSettings } from "../../src/app.js";
 import { createApp } from "../../src/app.js";
+import { RequestUploadDocument } from "../../src/client/index.js";
+import type { RequestUploadInput } from "../../src/client/index.js";
 import { Cursors } from "../../src/common/page.js";
 import { Sealer } from "../../src/common/sealer.js";
 import { FileIds } from "../../src/files/keys.js";
@@ -85,6 +87,11 @@ export interface TestApp {
    * temporary password and sets `password`; returns their access token.
    */
   createCustomer(id: string, password?: string): Promise<string>;
+  /**
+   * Asks for an upload ticket as `token` and PUTs `body` to storage with the ticket's URL and
+   * headers, as a client does; returns the new file's id.
+   */
+  upload(token: string, input: Omit<RequestUploadInput, "size">, body: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -209,6 +216,22 @@ export async function startTestApp(
       );
       if (!r.data) throw new Error(`createCustomer failed: ${JSON.stringify(r.errors)}`);
       return signIn(`${id}@example.test`, r.data.createCustomer.temporaryPassword, password);
+    },
+    async upload(token, input, body) {
+      const r = await exec(
+        RequestUploadDocument,
+        { input: { ...input, size: Buffer.byteLength(body) } },
+        token,
+      );
+      const ticket = r.data?.requestUpload;
+      if (!ticket) throw new Error(`requestUpload failed: ${JSON.stringify(r.errors)}`);
+      const put = await fetch(ticket.url, {
+        method: ticket.method,
+        headers: Object.fromEntries(ticket.headers.map((h) => [h.name, h.value])),
+        body,
+      });
+      if (put.status !== 200) throw new Error(`upload PUT answered ${put.status}`);
+      return ticket.fileId;
     },
     async stop() {
       await app.close();

@@ -4,7 +4,6 @@ import {
   DeleteCustomerDocument,
   DeleteFileDocument,
   MeDocument,
-  RequestUploadDocument,
 } from "../../src/client/index.js";
 import { TEST_CUSTOMER_PASSWORD, codes, startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
@@ -20,22 +19,8 @@ describe("deleteCustomer (admin)", () => {
   afterAll(() => t?.stop());
 
   /** Uploads one file into the customer's folder; returns its id. */
-  async function upload(customerId: string): Promise<string> {
-    const r = await t.exec(
-      RequestUploadDocument,
-      { input: { filename: "keep.txt", contentType: "text/plain", size: 4, customerId } },
-      admin,
-    );
-    const ticket = r.data?.requestUpload;
-    if (!ticket) throw new Error(JSON.stringify(r.errors));
-    const put = await fetch(ticket.url, {
-      method: "PUT",
-      headers: Object.fromEntries(ticket.headers.map((h) => [h.name, h.value])),
-      body: "keep",
-    });
-    expect(put.status).toBe(200);
-    return ticket.fileId;
-  }
+  const upload = (customerId: string) =>
+    t.upload(admin, { filename: "keep.txt", contentType: "text/plain", customerId }, "keep");
 
   it("refuses with CONFLICT while the customer's folder holds a file, and keeps the customer", async () => {
     const token = await t.createCustomer("del-busy");

@@ -103,22 +103,8 @@ describe("audit: one line per admin action, refusals included", () => {
     return id;
   }
 
-  async function uploadAsAdmin(): Promise<string> {
-    const ticket = data(
-      await t.exec<{ requestUpload: Ticket }>(
-        REQUEST_UPLOAD,
-        { input: { filename: "a.txt", contentType: "text/plain", size: 5, customerId: otherId } },
-        admin,
-      ),
-    ).requestUpload;
-    const put = await fetch(ticket.url, {
-      method: "PUT",
-      headers: Object.fromEntries(ticket.headers.map((h) => [h.name, h.value])),
-      body: "hello",
-    });
-    expect(put.status).toBe(200);
-    return ticket.fileId;
-  }
+  const uploadAsAdmin = () =>
+    t.upload(admin, { filename: "a.txt", contentType: "text/plain", customerId: otherId }, "hello");
 
   async function startAsAdmin(): Promise<Started> {
     return data(

@@ -2,7 +2,7 @@ import {
   AdminUpdateUserAttributesCommand,
   UpdateUserAttributesCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { request } from "node:http";
+import { post } from "../bench/lib/http.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalCognitoClient } from "../../src/local/stack.js";
 import { TEST_CUSTOMER_PASSWORD, codes, startTestApp } from "../helpers/app.js";
@@ -55,41 +55,15 @@ describe("identity hardening (issue 12) — local stand-ins, over HTTP", () => {
   }
 
   /** POST /graphql from a chosen loopback address (127.0.0.x), i.e. another client source. */
-  function postFrom(
+  async function postFrom(
     localAddress: string,
     query: string,
     variables: Record<string, unknown>,
   ): Promise<{ status: number; body: GqlResult<SignIn>; headers: Record<string, unknown> }> {
-    const url = new URL(`${t.url}/graphql`);
-    const body = JSON.stringify({ query, variables });
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: "POST",
-          localAddress,
-          headers: {
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as GqlResult<SignIn>,
-              headers: res.headers,
-            }),
-          );
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
+    const reply = await post(new URL(`${t.url}/graphql`), JSON.stringify({ query, variables }), {
+      localAddress,
     });
+    return { ...reply, body: JSON.parse(reply.body) as GqlResult<SignIn> };
   }
 
   beforeAll(async () => {

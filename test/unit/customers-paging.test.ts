@@ -1,5 +1,4 @@
-import { noInvitations } from "../helpers/secrets.js";
-import { Revocations } from "../../src/auth/sessions.js";
+import { customerServiceOver } from "../helpers/secrets.js";
 import { randomBytes } from "node:crypto";
 import {
   InvalidParameterException,
@@ -11,11 +10,10 @@ import type {
   UserType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { describe, expect, it } from "vitest";
-import { CachedUsers } from "../../src/aws/cached-users.js";
 import { CognitoUsers } from "../../src/aws/cognito-users.js";
 import { testCursors } from "../helpers/secrets.js";
 import type { CustomerPage } from "../../src/customers/customer.service.js";
-import { CustomerService } from "../../src/customers/customer.service.js";
+import type { CustomerService } from "../../src/customers/customer.service.js";
 import { AppError } from "../../src/errors.js";
 
 /**
@@ -92,15 +90,7 @@ const ids = (n: number, prefix = "cust") =>
 function setup(members: UserType[]) {
   const fake = new PagingCognito(members);
   const users = new CognitoUsers(fake as unknown as CognitoIdentityProviderClient, "pool_1");
-  const cache = new CachedUsers(users, 60);
-  const service = new CustomerService(
-    users,
-    cache,
-    testCursors,
-    new Revocations(users, cache, true),
-    noInvitations,
-    async () => false,
-  );
+  const { service } = customerServiceOver(users);
   return { fake, service };
 }
 

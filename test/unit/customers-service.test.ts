@@ -1,6 +1,4 @@
-import { noInvitations } from "../helpers/secrets.js";
-import { Revocations } from "../../src/auth/sessions.js";
-import { testCursors } from "../helpers/secrets.js";
+import { customerServiceOver } from "../helpers/secrets.js";
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -23,11 +21,9 @@ import type {
 } from "@aws-sdk/client-cognito-identity-provider";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CachedUsers } from "../../src/aws/cached-users.js";
 import { CognitoUsers } from "../../src/aws/cognito-users.js";
 import type { UserRecord } from "../../src/aws/cognito-users.js";
 import { generateCustomerId, isCustomerId } from "../../src/customers/customer-id.js";
-import { CustomerService } from "../../src/customers/customer.service.js";
 import { customerFrom, toCustomer } from "../../src/customers/customer.types.js";
 import { createLoaders } from "../../src/aws/loaders.js";
 import { AppError } from "../../src/errors.js";
@@ -167,16 +163,8 @@ class FakeCognito {
 function setup() {
   const fake = new FakeCognito();
   const users = new CognitoUsers(fake as unknown as CognitoIdentityProviderClient, "pool_1");
-  const cache = new CachedUsers(users, 60);
   // AdminUserGlobalSignOut exists on AWS only: this fake at SDK level shows it is sent.
-  const service = new CustomerService(
-    users,
-    cache,
-    testCursors,
-    new Revocations(users, cache, true),
-    noInvitations,
-    async () => false,
-  );
+  const { service, cache } = customerServiceOver(users);
   const lines: Record<string, unknown>[] = [];
   const raw: string[] = [];
   const log = createLogger("debug", { requestId: "req-1", actor: "admin:admin.test" }, (l) => {

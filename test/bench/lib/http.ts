@@ -1,9 +1,52 @@
 import { Agent, request } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import { Worker } from "node:worker_threads";
 
 export interface HttpReply {
   readonly status: number;
   readonly body: string;
+}
+
+/**
+ * One POST with node:http (a connection of its own unless `agent` keeps one), from `localAddress`
+ * when given: a client at another loopback address is another source to the API.
+ */
+export function post(
+  url: URL,
+  body: string,
+  options: { agent?: Agent; localAddress?: string; headers?: Record<string, string> } = {},
+): Promise<HttpReply & { headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        ...(options.agent ? { agent: options.agent } : {}),
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            headers: res.headers,
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 /** A keep-alive client for one base URL (one connection: requests go one after another). */
@@ -12,39 +55,8 @@ export function httpClient(baseUrl: string): {
   close(): void;
 } {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const u = new URL(baseUrl);
   return {
-    post(path, body, headers = {}) {
-      return new Promise((resolve, reject) => {
-        const req = request(
-          {
-            agent,
-            host: u.hostname,
-            port: u.port,
-            path,
-            method: "POST",
-            headers: {
-              "content-type": "application/json",
-              "content-length": Buffer.byteLength(body),
-              ...headers,
-            },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                body: Buffer.concat(chunks).toString("utf8"),
-              }),
-            );
-            res.on("error", reject);
-          },
-        );
-        req.on("error", reject);
-        req.end(body);
-      });
-    },
+    post: (path, body, headers = {}) => post(new URL(path, baseUrl), body, { agent, headers }),
     close: () => agent.destroy(),
   };
 }

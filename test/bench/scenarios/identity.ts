@@ -1,9 +1,9 @@
-import { request } from "node:http";
 import { Agent } from "node:http";
 import { parse, specifiedRules, validate } from "graphql";
 import { duplicateFieldsRule } from "../../../src/graphql/duplicate-fields.js";
 import { MAX_TOKENS, queryLimitRules } from "../../../src/graphql/limits.js";
 import type { Fixture } from "../lib/fixture.js";
+import { post } from "../lib/http.js";
 import type { Row } from "../lib/report.js";
 import { compare, median, round } from "../lib/stats.js";
 import type { CompareOptions } from "../lib/stats.js";
@@ -19,38 +19,21 @@ const SIGN_IN = `mutation($e: String!, $p: String!) { signIn(email: $e, password
 function rotatingSignIn(url: string, net: number, perSource = 4) {
   const target = new URL(`${url}/graphql`);
   let n = 0;
-  return (email: string, password: string) =>
-    new Promise<string>((resolve, reject) => {
-      const host = 2 + (Math.floor(n++ / perSource) % 250);
-      const body = JSON.stringify({ query: SIGN_IN, variables: { e: email, p: password } });
-      const req = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: "POST",
-          localAddress: `127.0.${net}.${host}`,
-          agent: new Agent({ keepAlive: false }),
-          headers: {
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            const code = (JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] })
-              .errors?.[0]?.extensions?.code;
-            if (code !== "UNAUTHENTICATED") reject(new Error(`expected UNAUTHENTICATED: ${text}`));
-            else resolve(text);
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
+  return async (email: string, password: string) => {
+    const host = 2 + (Math.floor(n++ / perSource) % 250);
+    const reply = await post(
+      target,
+      JSON.stringify({ query: SIGN_IN, variables: { e: email, p: password } }),
+      {
+        localAddress: `127.0.${net}.${host}`,
+        agent: new Agent({ keepAlive: false }),
+      },
+    );
+    const code = (JSON.parse(reply.body) as { errors?: { extensions?: { code?: string } }[] })
+      .errors?.[0]?.extensions?.code;
+    if (code !== "UNAUTHENTICATED") throw new Error(`expected UNAUTHENTICATED: ${reply.body}`);
+    return reply.body;
+  };
 }
 
 /**
