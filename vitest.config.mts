@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
+import { LongestFirst } from "./test/sequencer.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -34,6 +35,7 @@ export default defineConfig({
     // run at once (vitest would run one at a time on a 2-core machine).
     maxWorkers: 3,
     setupFiles: ["test/setup.ts"],
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         // No stand-ins: units, Terraform read as data, policy and permission tables.
