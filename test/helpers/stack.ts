@@ -5,7 +5,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { inject } from "vitest";
 import { Sealer } from "../../src/common/sealer.js";
 import { seedCognito } from "../../src/local/seed.js";
 import { silentLogger } from "../../src/log.js";
@@ -70,6 +69,8 @@ const notOwned = (what: string) => () =>
  * (fault tests start a private stack).
  */
 async function placeOnSharedStack(): Promise<LocalStack | undefined> {
+  // Loaded here, not at the top: the benchmark (no vitest) imports this module too.
+  const { inject } = await import("vitest");
   const address = inject("sharedStack");
   if (!address) return undefined;
   const cognito = new CognitoIdentityProviderClient({
