@@ -8,6 +8,9 @@ import { requestIdFrom } from "./http/request-id.js";
 import { createLogger } from "./log.js";
 import { awsBackends } from "./backends.js";
 
+/** Content types a response body can travel as UTF-8 text. */
+const TEXT_TYPE = /^(text\/|application\/([\w.+-]*\+)?(json|javascript|xml)\b|image\/svg\+xml)/i;
+
 /**
  * AWS Lambda entry point behind an API Gateway HTTP API (payload format 2.0). The function holds
  * no state beyond caches: scaling out is more instances, each reading the same Cognito and S3.
@@ -49,11 +52,14 @@ export function createLambdaHandler(app: Promise<App>): LambdaHandler {
       for await (const chunk of res.body) chunks.push(chunk);
       body = Buffer.from(chunks.join(""));
     }
+    // Text (GraphQL answers, the web app's HTML, scripts and styles) as it is; anything else
+    // (images, fonts) base64, which API Gateway turns back into bytes.
+    const text = TEXT_TYPE.test(String(res.headers["content-type"] ?? ""));
     return {
       statusCode: res.status,
       headers: { ...res.headers },
-      body: body.toString("base64"),
-      isBase64Encoded: true,
+      body: body.toString(text ? "utf8" : "base64"),
+      isBase64Encoded: !text,
     };
   };
 }

@@ -25,7 +25,8 @@ const event = {
   body: JSON.stringify({ query: process.env.QUERY }),
 };
 handler(event).then((r) => {
-  process.stdout.write(JSON.stringify({ statusCode: r.statusCode, body: r.body, ms: Date.now() - started }));
+  const body = r.isBase64Encoded ? Buffer.from(r.body, "base64").toString("utf8") : r.body;
+  process.stdout.write(JSON.stringify({ statusCode: r.statusCode, isBase64Encoded: r.isBase64Encoded, body, ms: Date.now() - started }));
 }, (e) => { process.stderr.write(String(e && e.stack || e)); process.exit(1); });
 `;
 
@@ -65,10 +66,15 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
     expect(existsSync(BUNDLE)).toBe(true);
     const run = invoke({ TOKEN: await t.adminToken(), QUERY: "{ me { role email } }" });
     expect(run.status, run.stderr).toBe(0);
-    const r = JSON.parse(run.stdout) as { statusCode: number; body: string };
+    const r = JSON.parse(run.stdout) as {
+      statusCode: number;
+      isBase64Encoded: boolean;
+      body: string;
+    };
     expect(r.statusCode).toBe(200);
-    // Bodies are base64 (the web app's binary files pass API Gateway unchanged).
-    expect(JSON.parse(Buffer.from(r.body, "base64").toString("utf8"))).toEqual({
+    // A JSON answer travels as text (only binary files go base64).
+    expect(r.isBase64Encoded).toBe(false);
+    expect(JSON.parse(r.body)).toEqual({
       data: { me: { role: "ADMIN", email: t.stack.admin.email } },
     });
   });
@@ -80,9 +86,7 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
       QUERY: "{ __schema { types { name kind } } }",
     });
     expect(run.status, run.stderr).toBe(0);
-    const body = JSON.parse(
-      Buffer.from((JSON.parse(run.stdout) as { body: string }).body, "base64").toString("utf8"),
-    ) as {
+    const body = JSON.parse((JSON.parse(run.stdout) as { body: string }).body) as {
       data: { __schema: { types: { name: string }[] } };
     };
     const served = body.data.__schema.types.map((x) => x.name).filter((n) => !n.startsWith("__"));

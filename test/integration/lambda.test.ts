@@ -44,7 +44,8 @@ function event(
 }
 
 /** A Lambda result's body (always base64, so binary files pass API Gateway unchanged). */
-const bodyOf = (r: { body?: string }) => Buffer.from(r.body ?? "", "base64").toString("utf8");
+const bodyOf = (r: { body?: string; isBase64Encoded?: boolean }) =>
+  r.isBase64Encoded ? Buffer.from(r.body ?? "", "base64").toString("utf8") : (r.body ?? "");
 
 describe("Lambda handler: API Gateway HTTP API (payload 2.0) events, in-process, against the local stand-ins", () => {
   let t: TestApp;
@@ -111,7 +112,8 @@ describe("Lambda handler: API Gateway HTTP API (payload 2.0) events, in-process,
       headers: { accept: "text/html" },
     });
     expect(html.statusCode).toBe(200);
-    expect(html.isBase64Encoded).toBe(true);
+    // Text travels as text; other files (images, fonts) base64.
+    expect(html.isBase64Encoded).toBe(false);
     expect(html.headers?.["content-type"]).toMatch(/^text\/html/);
     expect(html.headers?.["content-security-policy"]).toContain("frame-ancestors 'none'");
     const page = bodyOf(html);
@@ -121,7 +123,8 @@ describe("Lambda handler: API Gateway HTTP API (payload 2.0) events, in-process,
     const js = await handler(event("GET", script!));
     expect(js.headers?.["content-type"]).toMatch(/^text\/javascript/);
     expect(js.headers?.["cache-control"]).toContain("immutable");
-    expect(Buffer.from(js.body ?? "", "base64").length).toBeGreaterThan(1000);
+    expect(js.isBase64Encoded).toBe(false);
+    expect(bodyOf(js).length).toBeGreaterThan(1000);
   });
 
   it("serves /healthz and /readyz, 404 elsewhere, 413 over the body limit, 400 on bad JSON", async () => {

@@ -22,8 +22,9 @@ const event = {
   isBase64Encoded: false,
 };
 Promise.resolve(mod.handler(event, {})).then((r) => {
-  const ok = r && r.statusCode === 200 && String(r.body).includes('"me":{');
-  process.stdout.write(JSON.stringify({ requireMs: initMs - started, initMs, firstMeMs: performance.now(), ok, status: r && r.statusCode }) + "\\n");
+  const body = r && (r.isBase64Encoded ? Buffer.from(r.body, "base64").toString("utf8") : String(r.body));
+  const ok = r && r.statusCode === 200 && body.includes('"me":{');
+  process.stdout.write(JSON.stringify({ requireMs: initMs - started, initMs, firstMeMs: performance.now(), ok, status: r && r.statusCode, body: ok ? undefined : String(body).slice(0, 300) }) + "\\n");
   process.exit(0);
 }, (e) => { process.stdout.write(JSON.stringify({ error: String(e && e.stack || e) }) + "\\n"); process.exit(1); });
 `;
@@ -64,8 +65,10 @@ function probeLambda(
         initMs: number;
         firstMeMs: number;
         ok: boolean;
+        body?: string;
       };
       if (r.error) reject(new Error(r.error));
+      else if (!r.ok) reject(new Error(`the first \`me\` failed: ${r.body ?? ""}`));
       else resolve(r);
     });
   });
