@@ -12,6 +12,7 @@ import { CognitoAuth } from "../../../src/aws/cognito-auth.js";
 import { Sealer } from "../../../src/common/sealer.js";
 import type { Identity } from "../../../src/auth/identity.js";
 import { CachedUsers } from "../../../src/aws/cached-users.js";
+import { createContextFactory } from "../../../src/auth/request-context.js";
 import { createLoaders } from "../../../src/aws/loaders.js";
 import type { Loaders } from "../../../src/aws/loaders.js";
 import type { UserRecord } from "../../../src/aws/cognito-users.js";
@@ -159,11 +160,9 @@ export async function buildRig(
     f.app.context(req);
 
   const mem = memoryServices(f, o.memoryCustomers, o.filesEach, o.pageFiles, o.bigFolder);
-  // The app's token path, with the loaders of the in-memory services.
-  const realOnMemory = async (req: {
-    authorization: string | undefined;
-    requestId?: string;
-  }): Promise<Context> => ({ ...(await f.app.context(req)), loaders: mem.loaders() });
+  // The app's token path (its context factory, as createApp builds it, with the app's kind of
+  // logger), making the loaders of the in-memory services.
+  const realOnMemory = createContextFactory(f.app.authenticator, discardingLogger(), mem.loaders);
   const started: ApolloServer<Context>[] = [];
   const apollo = async (schema: Parameters<typeof createApollo>[0]) => {
     const a = createApollo(schema, BENCH_SETTINGS);
