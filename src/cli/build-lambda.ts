@@ -77,6 +77,22 @@ module.exports = new Proxy({}, {
     },
   };
 }
+/**
+ * graphql as one copy, the CommonJS build type-graphql, Apollo and graphql-shield load: an ES
+ * module importing `graphql` (or `graphql/…/x.mjs`) gets the same files, or schemas built by one
+ * copy are refused by the other ("another module or realm").
+ */
+function oneGraphql(): Plugin {
+  return {
+    name: "one-graphql",
+    setup(build) {
+      build.onResolve({ filter: /^graphql(\/.*)?$/ }, (args) => ({
+        path: require.resolve(args.path.replace(/\.mjs$/, ".js")),
+      }));
+    },
+  };
+}
+
 async function run(): Promise<void> {
   const root = path.resolve(__dirname, "..", "..");
   const outDir = path.join(root, "dist", "lambda");
@@ -101,9 +117,12 @@ async function run(): Promise<void> {
     sourcemap: "linked",
     sourcesContent: false,
     legalComments: "none",
+    // Packages' ES module builds first: the AWS SDK's (dist-es) tree-shake to the commands the
+    // API sends, where its CommonJS builds carry every command and copy their exports at load.
+    mainFields: ["module", "main"],
     // Only `npm start` loads the local stand-ins (dynamic import in main.ts); keep them out.
     external: ["cognito-local", "s3rver", "./local/stack.js"],
-    plugins: [lambdaModules()],
+    plugins: [lambdaModules(), oneGraphql()],
     logLevel: "warning",
   });
   writeFileSync(
