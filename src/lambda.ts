@@ -8,8 +8,8 @@ import { requestIdFrom } from "./http/request-id.js";
 import { createLogger } from "./log.js";
 import { awsBackends } from "./backends.js";
 
-/** Content types a response body can travel as UTF-8 text. */
-const TEXT_TYPE = /^(text\/|application\/([\w.+-]*\+)?(json|javascript|xml)\b|image\/svg\+xml)/i;
+/** A response declaring a UTF-8 charset (GraphQL answers, the app's HTML, scripts and styles). */
+const UTF8_TEXT = /;\s*charset=utf-8/i;
 
 /**
  * AWS Lambda entry point behind an API Gateway HTTP API (payload format 2.0). The function holds
@@ -52,9 +52,8 @@ export function createLambdaHandler(app: Promise<App>): LambdaHandler {
       for await (const chunk of res.body) chunks.push(chunk);
       body = Buffer.from(chunks.join(""));
     }
-    // Text (GraphQL answers, the web app's HTML, scripts and styles) as it is; anything else
-    // (images, fonts) base64, which API Gateway turns back into bytes.
-    const text = TEXT_TYPE.test(String(res.headers["content-type"] ?? ""));
+    // Text as it is; anything else (images, fonts) base64, which API Gateway turns into bytes.
+    const text = UTF8_TEXT.test(String(res.headers["content-type"] ?? ""));
     return {
       statusCode: res.status,
       headers: { ...res.headers },

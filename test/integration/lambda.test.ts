@@ -2,7 +2,10 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLambdaHandler } from "../../src/lambda.js";
 import type { LambdaHandler } from "../../src/lambda.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { startTestApp } from "../helpers/app.js";
+import { buildWebAppOnce } from "../helpers/web-build.js";
 import type { TestApp } from "../helpers/app.js";
 
 function event(
@@ -50,8 +53,11 @@ const bodyOf = (r: { body?: string; isBase64Encoded?: boolean }) =>
 describe("Lambda handler: API Gateway HTTP API (payload 2.0) events, in-process, against the local stand-ins", () => {
   let t: TestApp;
   let handler: LambdaHandler;
+  let webDir: string;
   beforeAll(async () => {
-    t = await startTestApp();
+    // The web app built for this file: no other test's build output is relied on.
+    webDir = await buildWebAppOnce();
+    t = await startTestApp({ settings: { webDir } });
     handler = createLambdaHandler(Promise.resolve(t.app));
   });
   afterAll(() => t?.stop());
@@ -125,6 +131,13 @@ describe("Lambda handler: API Gateway HTTP API (payload 2.0) events, in-process,
     expect(js.headers?.["cache-control"]).toContain("immutable");
     expect(js.isBase64Encoded).toBe(false);
     expect(bodyOf(js).length).toBeGreaterThan(1000);
+    // A file without a text charset (an image) goes base64, byte for byte.
+    const icon = await handler(event("GET", "/favicon.svg"));
+    expect(icon.headers?.["content-type"]).toBe("image/svg+xml");
+    expect(icon.isBase64Encoded).toBe(true);
+    expect(Buffer.from(icon.body ?? "", "base64")).toEqual(
+      readFileSync(path.join(webDir, "favicon.svg")),
+    );
   });
 
   it("serves /healthz and /readyz, 404 elsewhere, 413 over the body limit, 400 on bad JSON", async () => {
