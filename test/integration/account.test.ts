@@ -228,7 +228,7 @@ describe("account lifecycle (issue 14) — local stand-ins incl. SES, real email
   });
 
   describe("forgot password", () => {
-    it("emails a 30-minute reset link to an enabled user; the same answer and time for unknown emails; the reset ends old sessions", async () => {
+    it("emails a 30-minute reset link to an enabled user; the same answer for unknown emails, never sooner than the fixed 1 s; the reset ends old sessions", async () => {
       const id = fresh("forgot");
       const oldToken = await t.createCustomer(id);
       const email = `${id}@example.test`;
@@ -275,6 +275,7 @@ describe("account lifecycle (issue 14) — local stand-ins incl. SES, real email
       await t.http(UPDATE, { id, i: { enabled: false } }, admin);
       const email = `${id}@example.test`;
       const seen = await mailFiles(mailDir(), email);
+      const from = t.logs.length;
       for (let i = 0; i < 5; i++)
         expect((await t.http(REQUEST_RESET, { e: email })).body.data).toEqual({
           requestPasswordReset: true,
@@ -283,6 +284,12 @@ describe("account lifecycle (issue 14) — local stand-ins incl. SES, real email
       expect(limited.status).toBe(429);
       expect(codes(limited.body)).toEqual(["RATE_LIMITED"]);
       expect(await mailFiles(mailDir(), email)).toEqual(seen);
+      // Not sent because the account is disabled (not because sending failed): the log says so.
+      const notSent = t.logs
+        .slice(from)
+        .map((l) => JSON.parse(l) as { msg?: string; outcome?: string })
+        .filter((l) => l.msg === "password reset not sent");
+      expect(notSent.map((l) => l.outcome)).toEqual(Array(5).fill("disabled"));
     });
   });
 

@@ -204,16 +204,14 @@ describe("the API in AWS mode, against the stand-ins", () => {
     });
     await stack.stopS3();
     try {
-      // Readiness answers from a 2-second cache.
-      await new Promise((r) => setTimeout(r, 2100));
-      expect(await ready()).toEqual({
+      // Readiness answers from a short cache: the outage shows once it expires.
+      await expect.poll(ready).toEqual({
         status: 503,
         body: { status: "unavailable", checks: { cognito: true, s3: false } },
       });
     } finally {
       await stack.startS3();
     }
-    await new Promise((r) => setTimeout(r, 2100));
-    expect((await ready()).status).toBe(200);
+    await expect.poll(async () => (await ready()).status).toBe(200);
   }, 30_000);
 });

@@ -20,7 +20,7 @@ import type { LocalStack } from "../../src/local/stack.js";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { startAwsModeApp } from "../helpers/aws-mode.js";
 import type { AwsModeApp } from "../helpers/aws-mode.js";
-import { startPrivateTestStack } from "../helpers/stack.js";
+import { startTestStack } from "../helpers/stack.js";
 
 /**
  * `npm run smoke` against the local stack: the CLI (src/cli/smoke.ts, bundled on the fly so this
@@ -71,7 +71,7 @@ describe("npm run smoke, against the local stack", () => {
       format: "cjs",
       logLevel: "warning",
     });
-    stack = await startPrivateTestStack();
+    stack = await startTestStack();
     api = await startAwsModeApp(stack);
     const { signIn } = await gql<{ signIn: { accessToken?: string } }>(SignInDocument, {
       email: stack.admin.email,

@@ -15,7 +15,7 @@ describe("the web app served by the API at /", () => {
 
   beforeAll(async () => {
     w = await startWebStack();
-    webDir = (await import("./support.js").then((m) => m.buildWebApp())) as string;
+    webDir = w.webDir;
   });
   afterAll(async () => {
     await w?.stop();

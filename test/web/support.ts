@@ -29,6 +29,8 @@ export interface WebStack {
   /** The API with the web app, at its own origin. */
   readonly t: TestApp;
   readonly origin: string;
+  /** The built web app the API serves. */
+  readonly webDir: string;
   /** Another API instance on the same stack (its own settings), also allowed by the bucket. */
   another(settings: Partial<AppSettings>): Promise<TestApp>;
   stop(): Promise<void>;
@@ -58,6 +60,7 @@ export async function startWebStack(settings: Partial<AppSettings> = {}): Promis
     stack,
     t,
     origin: new URL(t.url).origin,
+    webDir,
     another: async (extra) =>
       allow(await startTestApp({ stack, settings: { ...settings, ...extra, webDir } })),
     async stop() {
