@@ -39,6 +39,9 @@ export class CachedUsers implements UserLookup {
             // Read the clock on every check (the default caches it for a millisecond).
             ttlResolution: 0,
             fetchMethod: async (username) => ({ user: await this.source.get(username) }),
+            // A lookup running when its entry is invalidated or replaced still answers the
+            // requests waiting on it (lru-cache would reject them); its result is not kept.
+            ignoreFetchAbort: true,
           })
         : null;
   }

@@ -90,14 +90,20 @@ export function filterValue(value: string): string {
 
 /** Reads users of one pool. Every method is one Cognito call. */
 export class CognitoUsers {
+  /** Every call, an outage (throttling, 5xx, network) answered as SERVICE_UNAVAILABLE. */
+  private readonly send: CognitoIdentityProviderClient["send"];
+
   constructor(
-    private readonly client: CognitoIdentityProviderClient,
+    client: CognitoIdentityProviderClient,
     private readonly userPoolId: string,
-  ) {}
+  ) {
+    this.send = ((command: Parameters<CognitoIdentityProviderClient["send"]>[0]) =>
+      client.send(command).catch(rethrowAws)) as CognitoIdentityProviderClient["send"];
+  }
 
   async get(username: string): Promise<UserRecord | null> {
     try {
-      const response = await this.client.send(
+      const response = await this.send(
         new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }),
       );
       return attributesToRecord(response.Username ?? username, response.UserAttributes, {
@@ -132,7 +138,7 @@ export class CognitoUsers {
   /** Every user with this email, oldest first (more than one only during a create race). */
   async allWithEmail(email: string): Promise<UserRecord[]> {
     try {
-      const response = await this.client.send(
+      const response = await this.send(
         new ListUsersCommand({
           UserPoolId: this.userPoolId,
           Filter: `email = ${filterValue(email.toLowerCase())}`,
@@ -157,7 +163,7 @@ export class CognitoUsers {
     nextToken: string | undefined,
   ): Promise<{ users: UserRecord[]; nextToken: string | undefined }> {
     try {
-      const response = await this.client.send(
+      const response = await this.send(
         new ListUsersInGroupCommand({
           UserPoolId: this.userPoolId,
           GroupName: group,
@@ -180,7 +186,7 @@ export class CognitoUsers {
     attributes: Record<string, string>,
     temporaryPassword: string,
   ): Promise<UserRecord> {
-    const response = await this.client.send(
+    const response = await this.send(
       new AdminCreateUserCommand({
         UserPoolId: this.userPoolId,
         Username: username,
@@ -194,7 +200,7 @@ export class CognitoUsers {
   }
 
   async addToGroup(username: string, group: string): Promise<void> {
-    await this.client.send(
+    await this.send(
       new AdminAddUserToGroupCommand({
         UserPoolId: this.userPoolId,
         Username: username,
@@ -204,13 +210,13 @@ export class CognitoUsers {
   }
 
   async delete(username: string): Promise<void> {
-    await this.client.send(
+    await this.send(
       new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: username }),
     );
   }
 
   async updateAttributes(username: string, attributes: Record<string, string>): Promise<void> {
-    await this.client.send(
+    await this.send(
       new AdminUpdateUserAttributesCommand({
         UserPoolId: this.userPoolId,
         Username: username,
@@ -221,21 +227,21 @@ export class CognitoUsers {
 
   async setEnabled(username: string, enabled: boolean): Promise<void> {
     const input = { UserPoolId: this.userPoolId, Username: username };
-    await this.client.send(
+    await this.send(
       enabled ? new AdminEnableUserCommand(input) : new AdminDisableUserCommand(input),
     );
   }
 
   /** Revokes the user's refresh tokens at Cognito (AWS only: the local stand-in lacks it). */
   async globalSignOut(username: string): Promise<void> {
-    await this.client.send(
+    await this.send(
       new AdminUserGlobalSignOutCommand({ UserPoolId: this.userPoolId, Username: username }),
     );
   }
 
   /** Sets a password the user keeps (no new-password step at sign-in). */
   async setPermanentPassword(username: string, password: string): Promise<void> {
-    await this.client.send(
+    await this.send(
       new AdminSetUserPasswordCommand({
         UserPoolId: this.userPoolId,
         Username: username,
@@ -247,7 +253,7 @@ export class CognitoUsers {
 
   /** Sets a temporary password: the user must choose a new one at next sign-in. */
   async setTemporaryPassword(username: string, password: string): Promise<void> {
-    await this.client.send(
+    await this.send(
       new AdminSetUserPasswordCommand({
         UserPoolId: this.userPoolId,
         Username: username,

@@ -1,4 +1,4 @@
-import { ServiceUnavailableError } from "../errors.js";
+import { AppError, ServiceUnavailableError } from "../errors.js";
 
 /** Names of SDK errors that mean "the dependency is struggling", not "your request is wrong". */
 const UNAVAILABLE_NAMES = new Set([
@@ -57,6 +57,8 @@ export function unavailable(cause: unknown): ServiceUnavailableError {
 
 /** Rethrows availability failures as SERVICE_UNAVAILABLE; anything else as it is (masked later). */
 export function rethrowAws(err: unknown): never {
+  // Already answered (an outage mapped one layer down): as it is, not wrapped twice.
+  if (err instanceof AppError) throw err;
   if (isUnavailable(err)) throw unavailable(err);
   throw err;
 }

@@ -25,8 +25,8 @@ export function createHttpHandler(
       body: (limit) => readBody(req, limit),
       source: req.socket.remoteAddress ?? "unknown",
       requestId: requestIdFrom(req.headers["x-request-id"], randomUUID),
-    }).then(
-      async (response) => {
+    })
+      .then(async (response) => {
         res.statusCode = response.status;
         for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
         if (typeof response.body === "string" || Buffer.isBuffer(response.body)) {
@@ -35,9 +35,10 @@ export function createHttpHandler(
         }
         for await (const chunk of response.body) res.write(chunk);
         res.end();
-      },
-      () => res.destroy(),
-    );
+      })
+      // A failure while answering or while writing the answer ends the connection, never the
+      // process (an unhandled rejection would).
+      .catch(() => res.destroy());
   };
 }
 

@@ -39,3 +39,27 @@ describe("CachedUsers.peek: the record without waiting, only while fresh and set
     expect(cache.peek("alice")).toBeUndefined();
   });
 });
+
+describe("CachedUsers: a lookup in flight when its entry is invalidated", () => {
+  it("still answers the requests waiting on it, and is not kept", async () => {
+    let release: (u: UserRecord) => void = () => undefined;
+    let lookups = 0;
+    const source = {
+      get: () => {
+        lookups++;
+        return new Promise<UserRecord | null>((r) => (release = r));
+      },
+    };
+    const cache = new CachedUsers(source, 60);
+    const waiting = cache.get("alice");
+    // A revocation, an update or a newer record lands while the lookup runs.
+    cache.invalidate("alice");
+    release(user);
+    await expect(waiting).resolves.toBe(user);
+    expect(cache.peek("alice")).toBeUndefined();
+    const again = cache.get("alice");
+    release(user);
+    await expect(again).resolves.toBe(user);
+    expect(lookups).toBe(2);
+  });
+});
