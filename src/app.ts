@@ -248,6 +248,7 @@ export async function createApp(
     jwksUri: backends.cognito.jwksUri,
     clientId: backends.cognito.clientId,
     userPoolId: backends.cognito.userPoolId,
+    jwksTimeoutMs: backends.timeoutMs,
   });
   await verifier
     .hydrate()

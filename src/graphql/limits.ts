@@ -23,11 +23,7 @@ import {
   typeFromAST,
   valueFromAST,
 } from "graphql";
-import {
-  createComplexityRule,
-  fieldExtensionsEstimator,
-  simpleEstimator,
-} from "graphql-query-complexity";
+import { createComplexityRule } from "graphql-query-complexity";
 import type { ComplexityEstimator } from "graphql-query-complexity";
 import { MAX_PAGE_SIZE } from "../common/page.js";
 
@@ -167,11 +163,9 @@ function estimators(schema: GraphQLSchema, limits: QueryLimits): ComplexityEstim
         return own(type, field) + UNPAGED_LIST_ITEMS * childComplexity;
       return undefined;
     },
-    // The decorators' `complexity` (type-graphql puts it in the field's extensions).
-    fieldExtensionsEstimator(),
-    ({ type, childComplexity }) =>
-      type === mutation ? MUTATION_COST + childComplexity : undefined,
-    simpleEstimator({ defaultComplexity: 1 }),
+    // Any other field: its own cost (the decorator's `complexity`, else 1 or a mutation's) plus
+    // what it selects.
+    ({ type, field, childComplexity }) => own(type, field) + childComplexity,
   ];
 }
 

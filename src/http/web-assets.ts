@@ -21,8 +21,6 @@ export interface WebResponse {
 export interface WebAssets {
   /** The answer for a request, or undefined when the web app has none. */
   respond(method: string, pathname: string, accept: string | undefined): WebResponse | undefined;
-  /** The Content-Security-Policy sent with the app's HTML. */
-  readonly contentSecurityPolicy: string;
 }
 
 export interface WebAssetsOptions {
@@ -148,7 +146,6 @@ export function loadWebAssets(options: WebAssetsOptions): WebAssets | undefined 
     body: index.body,
   };
   return {
-    contentSecurityPolicy: csp,
     respond(method, pathname, accept) {
       if (method !== "GET" && method !== "HEAD") return undefined;
       if (pathname === "/index.html") return html;
