@@ -19,7 +19,7 @@ import type { Logger } from "../log.js";
 import { audit, audited } from "../audit.js";
 import { isCustomerId } from "../customers/customer-id.js";
 import { invitationEmail, resetEmail } from "./emails.js";
-import type { LinkPurpose, Links } from "./links.js";
+import type { LinkPurpose, Links, PendingLink } from "./links.js";
 
 export interface AccountSettings {
   readonly appName: string;
@@ -93,24 +93,43 @@ export class AccountService {
 
   private async deliverInvitation(user: UserRecord): Promise<Invitation> {
     if (!this.mailer) throw new BadUserInputError(NO_MAIL);
-    const ttl = this.settings.invitationTtlHours * 3600;
-    const link = this.links.create(user.username, "invite", ttl);
-    await this.mailer.send(
-      invitationEmail({
-        appName: this.settings.appName,
-        to: user.email,
-        ...(user.name ? { name: user.name } : {}),
-        link: this.url("welcome", link.token),
-        expiresAt: link.expiresAt,
-      }),
+    const link = await this.emailLink(
+      this.mailer,
+      user,
+      "invite",
+      this.settings.invitationTtlHours * 3600,
     );
-    await link.commit();
-    this.cache.invalidate(user.username);
     return {
       customerId: user.customerId ?? user.username,
       sentTo: user.email,
       expiresAt: link.expiresAt,
     };
+  }
+
+  /**
+   * Emails `user` a one-time link for `purpose` (the welcome or the reset page), then stores it:
+   * a failure to send changes nothing, and an earlier link keeps working until this one is in.
+   */
+  private async emailLink(
+    mailer: Mailer,
+    user: UserRecord,
+    purpose: LinkPurpose,
+    ttlSeconds: number,
+  ): Promise<PendingLink> {
+    const link = this.links.create(user.username, purpose, ttlSeconds);
+    const compose = purpose === "invite" ? invitationEmail : resetEmail;
+    await mailer.send(
+      compose({
+        appName: this.settings.appName,
+        to: user.email,
+        ...(user.name ? { name: user.name } : {}),
+        link: this.url(purpose === "invite" ? "welcome" : "reset", link.token),
+        expiresAt: link.expiresAt,
+      }),
+    );
+    await link.commit();
+    this.cache.invalidate(user.username);
+    return link;
   }
 
   /** An admin's "send the invitation (again)": only to a customer still waiting for a password. */
@@ -136,23 +155,15 @@ export class AccountService {
    */
   async requestPasswordReset(emailInput: string, caller: Caller): Promise<true> {
     const started = Date.now();
-    const email = normaliseEmail(emailInput) ?? emailInput.trim().toLowerCase().slice(0, 320);
+    const valid = normaliseEmail(emailInput);
+    // An invalid address still counts against the throttle, under a bounded key.
+    const email = valid ?? emailInput.trim().toLowerCase().slice(0, 320);
     await this.resets.check(email, caller.source);
     await this.resets.failed(email, caller.source); // every request counts, sent or not
     try {
-      const user = normaliseEmail(emailInput) ? await this.users.findSignInUser(email) : null;
+      const user = valid ? await this.users.findSignInUser(email) : null;
       if (user?.enabled && this.mailer) {
-        const link = this.links.create(user.username, "reset", RESET_TTL_SECONDS);
-        await this.mailer.send(
-          resetEmail({
-            appName: this.settings.appName,
-            to: user.email,
-            ...(user.name ? { name: user.name } : {}),
-            link: this.url("reset", link.token),
-            expiresAt: link.expiresAt,
-          }),
-        );
-        await link.commit();
+        await this.emailLink(this.mailer, user, "reset", RESET_TTL_SECONDS);
         audit(caller.log, {
           action: "requestPasswordReset",
           target: user.username,
