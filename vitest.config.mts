@@ -86,7 +86,7 @@ export default defineConfig({
           name: "browser",
           include: BROWSER,
           isolate: false,
-          globalSetup: ["test/web/global-setup.ts"],
+          globalSetup: ["test/global-setup.ts", "test/web/global-setup.ts"],
         },
       },
       {

@@ -50,7 +50,10 @@ describe.skipIf(!CHROMIUM)("web app, customer", () => {
     // Single PUTs up to the multipart threshold; multipart up to 60 MiB (a 61 MiB file is "too
     // large" without sending a byte).
     [w, browser, tmp] = await Promise.all([
-      startWebStack({ uploadMaxBytes: 16 * MIB, multipartMaxBytes: 60 * MIB }),
+      startWebStack(
+        { uploadMaxBytes: 16 * MIB, multipartMaxBytes: 60 * MIB },
+        { privateStack: true }, // the refusals test stops S3
+      ),
       launch(CHROMIUM!),
       mkdtemp(path.join(os.tmpdir(), "portal-web-files-")),
     ]);

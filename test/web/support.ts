@@ -10,7 +10,12 @@ import { buildKey } from "../../src/files/keys.js";
 import type { LocalStack } from "../../src/local/stack.js";
 import { startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
-import { TEST_CORS_ORIGIN, corsRule, startTestStack } from "../helpers/stack.js";
+import {
+  TEST_CORS_ORIGIN,
+  corsRule,
+  startPrivateTestStack,
+  startTestStack,
+} from "../helpers/stack.js";
 import { launchChromium } from "../e2e/chromium.js";
 import { buildWebAppOnce } from "../helpers/web-build.js";
 
@@ -37,9 +42,13 @@ export interface WebStack {
 }
 
 /** The local stack, the API serving the freshly built web app, and the bucket's CORS for it. */
-export async function startWebStack(settings: Partial<AppSettings> = {}): Promise<WebStack> {
+export async function startWebStack(
+  settings: Partial<AppSettings> = {},
+  /** A stack of its own (for a test that stops a stand-in), not a place on the run's shared one. */
+  options: { privateStack?: boolean } = {},
+): Promise<WebStack> {
   const webDir = await buildWebApp();
-  const stack = await startTestStack();
+  const stack = options.privateStack ? await startPrivateTestStack() : await startTestStack();
   const apps: TestApp[] = [];
   const origins = [TEST_CORS_ORIGIN];
   const allow = async (app: TestApp) => {
