@@ -1,5 +1,12 @@
+import type { LocalStack } from "../src/local/stack.js";
 import { addressOf, startPrivateTestStack } from "./helpers/stack.js";
 import type { StackAddress } from "./helpers/stack.js";
+
+/**
+ * The run's stand-ins, kept on the main process's global object: vitest runs this file once per
+ * project that lists it (each with a fresh module), and they must share one stack.
+ */
+const shared = globalThis as { portalSharedStack?: { stack: Promise<LocalStack>; users: number } };
 
 /**
  * One set of local stand-ins (cognito-local, s3rver, the SES stand-in) for every test file of the
@@ -10,8 +17,16 @@ export async function setup(project: {
   provide(key: "sharedStack", value: StackAddress): void;
 }): Promise<() => Promise<void>> {
   const started = Date.now();
-  const stack = await startPrivateTestStack();
+  const entry = (shared.portalSharedStack ??= { stack: startPrivateTestStack(), users: 0 });
+  entry.users++;
+  const stack = await entry.stack;
   project.provide("sharedStack", addressOf(stack));
-  process.stderr.write(`shared local stack ready in ${Date.now() - started} ms\n`);
-  return () => stack.stop();
+  if (entry.users === 1)
+    process.stderr.write(`shared local stack ready in ${Date.now() - started} ms\n`);
+  return async () => {
+    // The last project to finish stops it.
+    if (--entry.users > 0) return;
+    delete shared.portalSharedStack;
+    await stack.stop();
+  };
 }
