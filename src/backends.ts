@@ -1,4 +1,3 @@
-import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { awsIssuer } from "./aws/backends.js";
 import type { Backends } from "./aws/backends.js";
 import type { Config, SecretSource } from "./config.js";
@@ -53,6 +52,8 @@ async function readSecrets(
   const names = sources.flatMap((s) => ("parameter" in s ? [s.parameter] : []));
   const values = new Map<string, string>();
   if (names.length > 0) {
+    // Loaded only when a secret is named as a parameter (the function, once per instance).
+    const { GetParametersCommand, SSMClient } = await import("@aws-sdk/client-ssm");
     const ssm = new SSMClient({ region, maxAttempts: 3 });
     try {
       const response = await ssm.send(

@@ -1,6 +1,6 @@
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { S3Client } from "@aws-sdk/client-s3";
-import { SESv2Client } from "@aws-sdk/client-sesv2";
+import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
@@ -9,8 +9,11 @@ import type { Backends } from "./backends.js";
 export interface AwsClients {
   readonly s3: S3Client;
   readonly cognito: CognitoIdentityProviderClient;
-  /** Null when the deployment sends no email. */
-  readonly ses: SESv2Client | null;
+  /**
+   * The SES client, made (and its SDK package loaded) at the first email: most requests never
+   * send one, and an instance that does not pays nothing for it. Null when no email is sent.
+   */
+  readonly ses: (() => Promise<SESv2Client>) | null;
   destroy(): void;
 }
 
@@ -52,24 +55,29 @@ export function createAwsClients(backends: Backends): AwsClients {
     maxAttempts: 4,
     requestHandler: handler(),
   });
-  const ses = backends.ses
-    ? new SESv2Client({
-        region: backends.region,
-        ...(backends.ses.endpoint ? { endpoint: backends.ses.endpoint } : {}),
-        ...(backends.ses.credentials ? { credentials: backends.ses.credentials } : {}),
-        retryMode: "standard",
-        maxAttempts: 3,
-        requestHandler: handler(),
-      })
-    : null;
+  const sesSettings = backends.ses;
+  let ses: Promise<SESv2Client> | undefined;
   return {
     s3,
     cognito,
-    ses,
+    ses: sesSettings
+      ? () =>
+          (ses ??= import("@aws-sdk/client-sesv2").then(
+            ({ SESv2Client }) =>
+              new SESv2Client({
+                region: backends.region,
+                ...(sesSettings.endpoint ? { endpoint: sesSettings.endpoint } : {}),
+                ...(sesSettings.credentials ? { credentials: sesSettings.credentials } : {}),
+                retryMode: "standard",
+                maxAttempts: 3,
+                requestHandler: handler(),
+              }),
+          ))
+      : null,
     destroy() {
       s3.destroy();
       cognito.destroy();
-      ses?.destroy();
+      void ses?.then((client) => client.destroy());
     },
   };
 }

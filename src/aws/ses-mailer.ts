@@ -1,4 +1,3 @@
-import { SendEmailCommand } from "@aws-sdk/client-sesv2";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import { unavailable } from "./errors.js";
 
@@ -14,16 +13,23 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }
 
-/** Amazon SES (v2 SendEmail) from one sender; locally the same calls reach the SES stand-in. */
+/**
+ * Amazon SES (v2 SendEmail) from one sender; locally the same calls reach the SES stand-in. The
+ * SDK package loads at the first email (src/aws/clients.ts).
+ */
 export class SesMailer implements Mailer {
   constructor(
-    private readonly client: SESv2Client,
+    private readonly client: () => Promise<SESv2Client>,
     private readonly from: string,
   ) {}
 
   async send(message: MailMessage): Promise<void> {
     try {
-      await this.client.send(
+      const [client, { SendEmailCommand }] = await Promise.all([
+        this.client(),
+        import("@aws-sdk/client-sesv2"),
+      ]);
+      await client.send(
         new SendEmailCommand({
           FromEmailAddress: this.from,
           Destination: { ToAddresses: [message.to] },
