@@ -28,7 +28,7 @@ locals {
   lambda_environment = merge(local.lambda_environment_base, local.mail_enabled ? { MAIL_FROM = var.mail_from } : {})
   lambda_environment_base = {
     NODE_ENV = "production"
-    # Stack traces in the logs point at src/*.ts lines: the zip ships lambda.js.map.
+    # Stack traces in the logs point at src/*.ts lines: the zip ships lambda.mjs.map.
     NODE_OPTIONS                    = "--enable-source-maps"
     COGNITO_USER_POOL_ID            = aws_cognito_user_pool.main.id
     COGNITO_CLIENT_ID               = aws_cognito_user_pool_client.web.id

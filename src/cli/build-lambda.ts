@@ -14,15 +14,15 @@ import { crc32, deflateRawSync } from "node:zlib";
 
 /**
  * `npm run build:lambda`: bundles the API (src/lambda.ts) with all its dependencies into
- * dist/lambda/lambda.js, and zips it with its
- * source map and the built web app (dist/web/, when there is one, as web/ beside lambda.js) into
- * dist/lambda/lambda.zip for terraform/api.tf. The local stand-ins are not part of the bundle.
+ * dist/lambda/lambda.mjs (an ES module, with the files it loads on demand beside it), and zips
+ * them with their source maps and the built web app (dist/web/, when there is one, as web/ beside
+ * lambda.mjs) into dist/lambda/lambda.zip for terraform/api.tf. The local stand-ins are not part
+ * of the bundle.
  *
  * A cold start pays for every byte of the bundle (V8 scans it all) and for every module it runs
- * while loading, so the bundle leaves out what the function never runs (LEFT_OUT, EMPTY) and
- * ships a source map of the project's own code only: with NODE_OPTIONS=--enable-source-maps,
- * Node reads the whole map when it loads the bundle, and the project's frames are the ones worth
- * mapping.
+ * while loading, so the bundle leaves out what the function never runs (LEFT_OUT, PARTS,
+ * REPLACED, EMPTY), and its source maps are small (compactSourceMap) and only for the files that
+ * hold project code.
  */
 
 /**
@@ -34,8 +34,44 @@ export const LEFT_OUT: Readonly<Record<string, string>> = {
     "type-graphql loads it only to validate arguments, and the schema is built with validate: false (src/schema.ts)",
   "@apollo/usage-reporting-protobuf":
     "only Apollo's usage reporting and inline trace plugins (GraphOS) load it, and the API configures neither",
+  "@apollo/utils.usagereporting":
+    "only Apollo's usage reporting plugin (GraphOS) loads it, and the API configures none; its CommonJS helpers would make the bundle keep every export of graphql",
   "./playground/playground.js":
     "the GraphQL playground serves its files from node_modules, which the function does not have (GRAPHQL_PLAYGROUND is false in terraform/api.tf)",
+};
+
+/**
+ * Packages whose index loads much more than the function uses, replaced by the parts it uses
+ * (export name → file); any other name fails with the reason, as LEFT_OUT does.
+ */
+export const PARTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  // Its index loads every store it supports (Redis, MongoDB, PostgreSQL, DynamoDB, …).
+  "rate-limiter-flexible": {
+    RateLimiterMemory: "rate-limiter-flexible/lib/RateLimiterMemory.js",
+    RateLimiterRes: "rate-limiter-flexible/lib/RateLimiterRes.js",
+  },
+};
+
+/**
+ * Modules replaced by what they do outside a bundle (module → [why, CommonJS source]).
+ */
+export const REPLACED: Readonly<Record<string, readonly [string, string]>> = {
+  "@apollo/utils.createhash": [
+    "it hashes with Node's crypto only when it sees `module.require`, which a bundle hides, and otherwise with sha.js (JavaScript, slower, and a tree of packages to load)",
+    'exports.createHash = (kind) => require("node:crypto").createHash(kind);',
+  ],
+  semver: [
+    "only type-graphql loads it, to check that graphql satisfies its peer range (^x.y.z); the whole package is parsed and run at every cold start for that one comparison",
+    `exports.satisfies = (version, range) => {
+  const want = /^\\^([1-9]\\d*)\\.(\\d+)\\.(\\d+)$/.exec(range);
+  const have = /^(\\d+)\\.(\\d+)\\.(\\d+)$/.exec(version);
+  if (!want) throw new Error("semver in the Lambda bundle compares ^x.y.z ranges only (REPLACED in src/cli/build-lambda.ts), not " + range);
+  if (!have) return false;
+  const [a, b, c] = want.slice(1).map(Number);
+  const [x, y, z] = have.slice(1).map(Number);
+  return x === a && (y > b || (y === b && z >= c));
+};`,
+  ],
 };
 
 /** Modules loaded when a dependency loads, but never used: replaced by an empty module. */
@@ -46,7 +82,7 @@ export const EMPTY: Readonly<Record<string, string>> = {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 const exact = (names: readonly string[]) => new RegExp(`^(${names.map(escapeRegExp).join("|")})$`);
 
-/** The esbuild plugin that applies LEFT_OUT and EMPTY. */
+/** The esbuild plugin that applies LEFT_OUT, PARTS, REPLACED and EMPTY. */
 export function lambdaModules(): Plugin {
   return {
     name: "lambda-modules",
@@ -66,6 +102,33 @@ module.exports = new Proxy({}, {
   ownKeys: () => [],
 });`,
       }));
+      build.onResolve({ filter: exact(Object.keys(PARTS)) }, (args) => ({
+        path: args.path,
+        namespace: "parts",
+      }));
+      build.onLoad({ filter: /.*/, namespace: "parts" }, (args) => {
+        const parts = Object.entries(PARTS[args.path] ?? {});
+        return {
+          loader: "js",
+          // The project root (dist/cli/ or src/cli/ → ../..), where node_modules is.
+          resolveDir: path.resolve(__dirname, "..", ".."),
+          contents: `const parts = { ${parts.map(([name, file]) => `${name}: require(${JSON.stringify(file)})`).join(", ")} };
+module.exports = new Proxy(parts, {
+  get: (target, key) => {
+    if (key in target || key === "__esModule" || typeof key === "symbol") return target[key];
+    throw new Error(${JSON.stringify(`${args.path}: only ${parts.map(([name]) => name).join(", ")} are in the Lambda bundle (PARTS in src/cli/build-lambda.ts), not `)} + String(key));
+  },
+});`,
+        };
+      });
+      build.onResolve({ filter: exact(Object.keys(REPLACED)) }, (args) => ({
+        path: args.path,
+        namespace: "replaced",
+      }));
+      build.onLoad({ filter: /.*/, namespace: "replaced" }, (args) => ({
+        loader: "js",
+        contents: REPLACED[args.path]?.[1] ?? "",
+      }));
       build.onResolve({ filter: exact(Object.keys(EMPTY)) }, (args) => ({
         path: args.path,
         namespace: "empty",
@@ -78,37 +141,58 @@ module.exports = new Proxy({}, {
   };
 }
 /**
- * graphql as one copy, the CommonJS build type-graphql, Apollo and graphql-shield load: an ES
- * module importing `graphql` (or `graphql/…/x.mjs`) gets the same files, or schemas built by one
- * copy are refused by the other ("another module or realm").
+ * graphql as one copy, its ES module build, whoever loads it (a CommonJS package's require too):
+ * two copies would refuse each other's schemas ("another module or realm"), and the ES module
+ * build lets the bundle keep only the parts of graphql that are used.
  */
 function oneGraphql(): Plugin {
   return {
     name: "one-graphql",
     setup(build) {
       build.onResolve({ filter: /^graphql(\/.*)?$/ }, (args) => ({
-        path: require.resolve(args.path.replace(/\.mjs$/, ".js")),
+        path: require.resolve(args.path).replace(/\.js$/, ".mjs"),
       }));
     },
   };
 }
+
+/**
+ * What every file of the ES module bundle starts with: the CommonJS names that bundled CommonJS
+ * packages use (`require` for Node's built-in modules, `__dirname`), under names no package
+ * declares; `define` points the free identifiers at them.
+ */
+const ESM_PRELUDE = [
+  'import { createRequire as __lambdaCreateRequire } from "node:module";',
+  'import { fileURLToPath as __lambdaFileURLToPath } from "node:url";',
+  "const require = __lambdaCreateRequire(import.meta.url);",
+  "const __lambdaFilename = __lambdaFileURLToPath(import.meta.url);",
+  'const __lambdaDirname = __lambdaFileURLToPath(new URL(".", import.meta.url));',
+].join("\n");
 
 async function run(): Promise<void> {
   const root = path.resolve(__dirname, "..", "..");
   const outDir = path.join(root, "dist", "lambda");
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const outfile = path.join(outDir, "lambda.js");
+  const outfile = path.join(outDir, "lambda.mjs");
   const started = Date.now();
   const result = await build({
-    entryPoints: [path.join(root, "src", "lambda.ts")],
+    entryPoints: { lambda: path.join(root, "src", "lambda.ts") },
     // What went into the bundle, for tests (no development dependency may be in it).
     metafile: true,
-    outfile,
+    outdir: outDir,
+    outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
     target: "node20",
-    format: "cjs",
+    // An ES module split at every dynamic import(): what the function loads only when it needs it
+    // (the SES client at the first email, SSM when a secret is a parameter, the SDK's credential
+    // providers other than the environment's, Apollo's optional plugins) is a file of its own
+    // that a cold start does not read.
+    format: "esm",
+    splitting: true,
+    banner: { js: ESM_PRELUDE },
+    define: { __dirname: "__lambdaDirname", __filename: "__lambdaFilename" },
     // Whitespace and syntax minified, identifiers kept: type-graphql names GraphQL types after
     // their classes, and keeping every name as written costs less than keepNames' __name() call
     // for each function and class.
@@ -129,24 +213,95 @@ async function run(): Promise<void> {
     path.join(outDir, "inputs.json"),
     JSON.stringify(Object.keys(result.metafile.inputs).sort(), null, 1),
   );
-  const map = `${outfile}.map`;
-  writeFileSync(map, JSON.stringify(projectOnlySourceMap(JSON.parse(readFileSync(map, "utf8")))));
+  // The metafile names files relative to the working directory.
+  const outputs = Object.keys(result.metafile.outputs)
+    .map((file) => path.resolve(file))
+    .filter((file) => file.endsWith(".mjs"))
+    .sort();
+  for (const file of outputs) {
+    const map = compactSourceMap(JSON.parse(readFileSync(`${file}.map`, "utf8")));
+    if (map.sources.some((source) => !source.split(/[\\/]/).includes("node_modules")))
+      writeFileSync(`${file}.map`, JSON.stringify(map));
+    else {
+      // Dependencies only: no map, and no comment naming one (Node would read it at every start).
+      rmSync(`${file}.map`);
+      writeFileSync(
+        file,
+        readFileSync(file, "utf8").replace(/\n\/\/# sourceMappingURL=\S+\n?$/, "\n"),
+      );
+    }
+  }
   const zipPath = path.join(outDir, "lambda.zip");
   const web = filesUnder(path.join(root, "dist", "web"), "web");
   writeFileSync(
     zipPath,
     zip([
-      { name: "lambda.js", data: readFileSync(outfile) },
-      { name: "lambda.js.map", data: readFileSync(`${outfile}.map`) },
+      ...outputs.flatMap((file) => [
+        { name: path.basename(file), data: readFileSync(file) },
+        ...(existsSync(`${file}.map`)
+          ? [{ name: `${path.basename(file)}.map`, data: readFileSync(`${file}.map`) }]
+          : []),
+      ]),
       ...web,
     ]),
   );
   if (web.length === 0)
     process.stdout.write("no web app build (dist/web): the function serves the API only\n");
-  const kib = (f: string) => Math.round(statSync(f).size / 1024);
-  process.stdout.write(
-    `built ${path.relative(root, outfile)} (${kib(outfile)} KiB) and ${path.relative(root, zipPath)} (${kib(zipPath)} KiB) in ${Date.now() - started} ms\n`,
+  const loadedAtStart = staticClosure(result.metafile.outputs, path.relative(".", outfile));
+  const startBytes = [...loadedAtStart].reduce(
+    (sum, file) => sum + (result.metafile.outputs[file]?.bytes ?? 0),
+    0,
   );
+  if (process.env.LAMBDA_METAFILE)
+    writeFileSync(process.env.LAMBDA_METAFILE, JSON.stringify(result.metafile));
+  // What a cold start reads, for the benchmark's table and for tests.
+  writeFileSync(
+    path.join(outDir, "start.json"),
+    JSON.stringify(
+      {
+        files: loadedAtStart.size,
+        bytes: startBytes,
+        allFiles: outputs.length,
+        allBytes: outputs.reduce((sum, file) => sum + statSync(file).size, 0),
+        packages: packagesOf(
+          [...loadedAtStart].flatMap((file) =>
+            Object.keys(result.metafile.outputs[file]?.inputs ?? {}),
+          ),
+        ),
+      },
+      null,
+      1,
+    ),
+  );
+  const kib = (bytes: number) => Math.round(bytes / 1024);
+  process.stdout.write(
+    `built ${path.relative(root, outfile)} (${kib(startBytes)} KiB loaded at start in ${loadedAtStart.size} files, ${outputs.length} files in all) and ${path.relative(root, zipPath)} (${kib(statSync(zipPath).size)} KiB) in ${Date.now() - started} ms\n`,
+  );
+}
+
+/** The npm packages the given bundled files come from, sorted. */
+export function packagesOf(files: readonly string[]): string[] {
+  const names = files.flatMap((file) => {
+    const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+    return match ? [match[1] as string] : [];
+  });
+  return [...new Set(names)].sort();
+}
+
+/** The output files a start loads: the entry and what it imports statically, transitively. */
+export function staticClosure(
+  outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>,
+  entry: string,
+): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file) || !outputs[file]) return;
+    seen.add(file);
+    for (const imported of outputs[file].imports)
+      if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
+  };
+  visit(entry);
+  return seen;
 }
 
 interface SourceMapV3 {
@@ -193,19 +348,28 @@ function encodeVlq(values: readonly number[]): string {
 }
 
 /**
- * The map without its mappings into node_modules (and without the names only they used): stack
- * frames in the project's own code still point at src/*.ts lines; frames inside a dependency
- * keep the bundle's own position.
+ * The map, small: the project's own code mapped segment by segment (stack frames point at
+ * src/*.ts lines), a dependency's code by one mapping where each stretch of it starts (its frames
+ * name the dependency's file, not the project code before it on the minified line), no names
+ * only dependencies used, no sources' content. With NODE_OPTIONS=--enable-source-maps, Node
+ * reads the whole map when it loads the bundle.
  */
-export function projectOnlySourceMap(map: SourceMapV3): SourceMapV3 {
-  const keep = map.sources.map((s) => !s.split(/[\\/]/).includes("node_modules"));
+export function compactSourceMap(map: SourceMapV3): SourceMapV3 {
+  const isProject = (source: string) => !source.split(/[\\/]/).includes("node_modules");
   const sourceIndex = new Map<number, number>();
   const sources: string[] = [];
-  map.sources.forEach((source, i) => {
-    if (keep[i]) {
-      sourceIndex.set(i, sources.length);
-      sources.push(source);
+  const sourceAt = (i: number) => {
+    let at = sourceIndex.get(i);
+    if (at === undefined) {
+      at = sources.length;
+      sourceIndex.set(i, at);
+      sources.push(map.sources[i] ?? "");
     }
+    return at;
+  };
+  // The project's files first, in the bundle's order; dependencies as their code is met.
+  map.sources.forEach((source, i) => {
+    if (isProject(source)) sourceAt(i);
   });
   const nameIndex = new Map<number, number>();
   const names: string[] = [];
@@ -221,6 +385,8 @@ export function projectOnlySourceMap(map: SourceMapV3): SourceMapV3 {
   const lines = map.mappings.split(";").map((line) => {
     let genCol = 0;
     let outGenCol = 0;
+    // The dependency whose stretch of code this line is in (one mapping per stretch and line).
+    let stretch: number | null = null;
     const kept: string[] = [];
     for (const segment of line ? line.split(",") : []) {
       const decoded = decodeVlq(segment);
@@ -230,14 +396,16 @@ export function projectOnlySourceMap(map: SourceMapV3): SourceMapV3 {
       srcLine += decoded[2] ?? 0;
       srcCol += decoded[3] ?? 0;
       if (decoded.length >= 5) name += decoded[4] ?? 0;
-      const keptSrc = sourceIndex.get(src);
-      if (keptSrc === undefined) continue;
-      const fields = [genCol - outGenCol, keptSrc - outSrc, srcLine - outLine, srcCol - outCol];
+      const project = isProject(map.sources[src] ?? "");
+      if (!project && stretch === src) continue;
+      stretch = project ? null : src;
+      const outSource = sourceAt(src);
+      const fields = [genCol - outGenCol, outSource - outSrc, srcLine - outLine, srcCol - outCol];
       outGenCol = genCol;
-      outSrc = keptSrc;
+      outSrc = outSource;
       outLine = srcLine;
       outCol = srcCol;
-      if (decoded.length >= 5) {
+      if (project && decoded.length >= 5) {
         let keptName = nameIndex.get(name);
         if (keptName === undefined) {
           keptName = names.length;

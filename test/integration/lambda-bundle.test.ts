@@ -1,6 +1,6 @@
 import { awsModeEnv } from "../helpers/stack.js";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { buildSchema, isIntrospectionType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,23 +8,23 @@ import { startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
 
 const ROOT = path.resolve(__dirname, "../..");
-const BUNDLE = path.join(ROOT, "dist", "lambda", "lambda.js");
+const BUNDLE = path.join(ROOT, "dist", "lambda", "lambda.mjs");
 
 /**
- * Loads the bundle in a fresh Node process as Lambda would (with the function's NODE_OPTIONS) and
+ * Loads the bundle in a fresh Node process as Lambda's Node runtime loads an .mjs handler (import(),
+ * with the function's NODE_OPTIONS) and
  * sends it one event: QUERY as a GraphQL request, or, with BROKEN set, an event without its
  * request context (the handler then fails inside src/lambda.ts).
  */
 const INVOKE = `
 const started = Date.now();
-const { handler } = require(process.env.BUNDLE);
 const event = {
   version: "2.0", rawPath: "/graphql", rawQueryString: "", isBase64Encoded: false,
   headers: { "content-type": "application/json", authorization: "Bearer " + process.env.TOKEN },
   ...(process.env.BROKEN ? {} : { requestContext: { requestId: "bundle-1", http: { method: "POST", path: "/graphql" } } }),
   body: JSON.stringify({ query: process.env.QUERY }),
 };
-handler(event).then((r) => {
+import(require("node:url").pathToFileURL(process.env.BUNDLE).href).then(({ handler }) => handler(event)).then((r) => {
   const body = r.isBase64Encoded ? Buffer.from(r.body, "base64").toString("utf8") : r.body;
   process.stdout.write(JSON.stringify({ statusCode: r.statusCode, isBase64Encoded: r.isBase64Encoded, body, ms: Date.now() - started }));
 }, (e) => { process.stderr.write(String(e && e.stack || e)); process.exit(1); });
@@ -105,6 +105,54 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
     expect(run.stderr).toMatch(/src\/lambda\.ts:\d+:\d+/);
   });
 
+  it("a failure inside a dependency names the dependency's file, not project code beside it", () => {
+    // Nothing listens on port 9: fetching the JWKS fails inside aws-jwt-verify, and the app logs
+    // the error with its stack (mapped by the bundle's source map) as a warning.
+    const run = invoke({
+      TOKEN: "x",
+      QUERY: "{ me { id } }",
+      COGNITO_ENDPOINT: "http://127.0.0.1:9",
+      LOG_LEVEL: "warn",
+    });
+    const warning = run.stdout
+      .split("\n")
+      .filter((line) => line.includes("JWKS not loaded yet"))
+      .map((line) => JSON.parse(line) as { err: { stack: string } })[0];
+    expect(warning, run.stdout + run.stderr).toBeDefined();
+    const frames = (warning?.err.stack ?? "").split("\n").filter((l) => l.trim().startsWith("at "));
+    // aws-jwt-verify's own functions are named with its files (src/ names only the project's).
+    const theirs = frames.filter((l) => /\b(SimpleJwksCache|JwtVerifier)\./.test(l));
+    expect(theirs.length, frames.join("\n")).toBeGreaterThan(0);
+    for (const frame of theirs) expect(frame).toContain("node_modules/aws-jwt-verify/");
+  });
+
+  it("reads at a cold start only what answering a request needs; the rest loads on demand", () => {
+    const start = JSON.parse(
+      readFileSync(path.join(ROOT, "dist", "lambda", "start.json"), "utf8"),
+    ) as { files: number; bytes: number; allBytes: number; packages: string[] };
+    for (const later of [
+      "@aws-sdk/client-sesv2", // the first email
+      "@aws-sdk/client-ssm", // a secret named as a parameter
+      "@aws-sdk/nested-clients", // credentials other than the function's environment
+      "@aws-sdk/credential-provider-ini",
+      "@aws-sdk/credential-provider-sso",
+      "@apollo/utils.usagereporting", // left out: GraphOS reporting is not configured
+      "semver", // replaced (REPLACED in src/cli/build-lambda.ts)
+      "sha.js",
+    ])
+      expect(start.packages, later).not.toContain(later);
+    for (const needed of [
+      "graphql",
+      "type-graphql",
+      "@apollo/server",
+      "aws-jwt-verify",
+      "@aws-sdk/client-cognito-identity-provider",
+      "@aws-sdk/client-s3",
+    ])
+      expect(start.packages, needed).toContain(needed);
+    expect(start.bytes).toBeLessThan(start.allBytes);
+  });
+
   it("carries no development dependency (the local stand-ins, test and build tools)", () => {
     // npm marks in the lockfile what only development needs (a production install omits it).
     const lock = JSON.parse(readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as {
@@ -125,8 +173,12 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
     );
   });
 
-  it("leaves out what the function never runs, and maps the project's code only", () => {
-    const js = readFileSync(BUNDLE, "utf8");
+  it("leaves out what the function never runs, and maps the project's code line by line", () => {
+    const dir = path.dirname(BUNDLE);
+    const js = readdirSync(dir)
+      .filter((f) => f.endsWith(".mjs"))
+      .map((f) => readFileSync(path.join(dir, f), "utf8"))
+      .join("\n");
     for (const gone of ["libphonenumber", "IsPhoneNumber", "isCreditCard", "graphiql"])
       expect(js.includes(gone), gone).toBe(false);
     expect(js).toContain("is left out of the Lambda bundle");
@@ -135,7 +187,9 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
       sourcesContent?: unknown;
     };
     expect(map.sourcesContent).toBeUndefined();
-    expect(map.sources.filter((x) => x.includes("node_modules"))).toEqual([]);
     expect(map.sources.some((x) => x.endsWith("src/lambda.ts"))).toBe(true);
+    // Files holding dependencies only carry no map (Node would read it at every start).
+    const maps = readdirSync(dir).filter((f) => f.endsWith(".mjs.map"));
+    expect(maps.length).toBeLessThan(readdirSync(dir).filter((f) => f.endsWith(".mjs")).length);
   });
 });

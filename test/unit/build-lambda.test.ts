@@ -8,9 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   EMPTY,
   LEFT_OUT,
+  PARTS,
+  REPLACED,
   filesUnder,
   lambdaModules,
-  projectOnlySourceMap,
+  compactSourceMap,
   zip,
 } from "../../src/cli/build-lambda.js";
 
@@ -76,14 +78,22 @@ describe("build:lambda bundling", () => {
       path.join(dir, "node_modules", "dep", "index.js"),
       'exports.fail = function fail() {\n  throw new Error("from dep");\n};\n',
     );
+    // A project module bundled before the dependency: on the minified line, the dependency's
+    // code follows project code.
+    await writeFile(
+      path.join(dir, "first.js"),
+      'exports.first = function first() {\n  throw new Error("from first");\n};\n',
+    );
     await writeFile(
       path.join(dir, "app.js"),
       [
+        'const { first } = require("./first.js");',
         'const dep = require("dep");',
         "exports.mine = function mine() {",
         '  throw new Error("from app");',
         "};",
         "exports.theirs = () => dep.fail();",
+        "exports.first = first;",
         'exports.leftOut = () => require("class-validator").validateOrReject({});',
         'exports.empty = () => require("yup");',
         "",
@@ -92,7 +102,7 @@ describe("build:lambda bundling", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  async function bundle(): Promise<{ js: string; map: ReturnType<typeof projectOnlySourceMap> }> {
+  async function bundle(): Promise<{ js: string; map: ReturnType<typeof compactSourceMap> }> {
     const outfile = path.join(dir, "out.js");
     await build({
       entryPoints: [path.join(dir, "app.js")],
@@ -107,24 +117,40 @@ describe("build:lambda bundling", () => {
       plugins: [lambdaModules()],
       logLevel: "silent",
     });
-    const map = projectOnlySourceMap(JSON.parse(await readFile(`${outfile}.map`, "utf8")));
+    const map = compactSourceMap(JSON.parse(await readFile(`${outfile}.map`, "utf8")));
     return { js: await readFile(outfile, "utf8"), map };
   }
 
-  it("keeps source mappings of the project's own code only, and no sources' content", async () => {
+  it("maps the project's code line by line, a dependency to its own file, and no sources' content", async () => {
     const { js, map } = await bundle();
-    expect(map.sources.some((s) => s.includes("node_modules"))).toBe(false);
     expect(map.sources.some((s) => s.endsWith("app.js"))).toBe(true);
     expect(map.sourcesContent).toBeUndefined();
-    // The throw in app.js still maps to its line (3); the dependency's throw maps nowhere.
     const sm = new SourceMap(map as never);
     const at = (needle: string) => {
       const offset = js.indexOf(needle);
+      expect(offset, needle).toBeGreaterThan(-1);
       const before = js.slice(0, offset).split("\n");
       return sm.findEntry(before.length - 1, (before.at(-1) ?? "").length);
     };
-    expect(at('Error("from app")')).toMatchObject({ originalLine: 2 });
-    expect(at('Error("from dep")')).toEqual({});
+    // The throws in project files still map to their lines (4 in app.js, 2 in first.js)...
+    expect(at('Error("from app")')).toMatchObject({
+      originalSource: expect.stringMatching(/app\.js$/),
+      originalLine: 3,
+    });
+    expect(at('Error("from first")')).toMatchObject({
+      originalSource: expect.stringMatching(/first\.js$/),
+      originalLine: 1,
+    });
+    // ...and the dependency's throw names the dependency's file, never the project code that
+    // precedes it on the minified line.
+    expect(js.indexOf('Error("from first")')).toBeLessThan(js.indexOf('Error("from dep")'));
+    expect(at('Error("from dep")')).toMatchObject({
+      originalSource: expect.stringMatching(/node_modules\/dep\/index\.js$/),
+    });
+    // The dependency keeps one mapping where its code starts, none per line of it.
+    expect(map.sources.filter((s) => s.includes("node_modules"))).toEqual([
+      expect.stringMatching(/node_modules\/dep\/index\.js$/),
+    ]);
   });
 
   it("replaces a left-out module by a stand-in that fails with the reason when reached", async () => {
@@ -143,5 +169,111 @@ describe("build:lambda bundling", () => {
     expect(
       src.filter((f) => f.data.toString("utf8").includes("inputRule")).map((f) => f.name),
     ).toEqual([]);
+  });
+
+  it("keeps of a package only the PARTS the function uses; any other name fails with the reason", async () => {
+    await writeFile(
+      path.join(dir, "limits.js"),
+      [
+        'const { RateLimiterMemory } = require("rate-limiter-flexible");',
+        "exports.limiter = () => new RateLimiterMemory({ points: 1, duration: 60 });",
+        'exports.redis = () => require("rate-limiter-flexible").RateLimiterRedis;',
+        "",
+      ].join("\n"),
+    );
+    const outfile = path.join(dir, "limits.out.js");
+    await build({
+      entryPoints: [path.join(dir, "limits.js")],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      nodePaths: [path.join(ROOT, "node_modules")],
+      plugins: [lambdaModules()],
+      logLevel: "silent",
+      metafile: true,
+    }).then((r) =>
+      // The memory store and what it needs; none of the other stores.
+      expect(Object.keys(r.metafile.inputs).filter((f) => /Redis|Mongo|Postgres/.test(f))).toEqual(
+        [],
+      ),
+    );
+    const mod = { exports: {} as Record<string, () => unknown> };
+    new Function("module", "exports", "require", await readFile(outfile, "utf8"))(
+      mod,
+      mod.exports,
+      require,
+    );
+    const limiter = mod.exports.limiter!() as { consume(key: string): Promise<unknown> };
+    await expect(limiter.consume("k")).resolves.toMatchObject({ remainingPoints: 0 });
+    await expect(limiter.consume("k")).rejects.toMatchObject({ remainingPoints: 0 });
+    expect(() => mod.exports.redis!()).toThrow(
+      "rate-limiter-flexible: only RateLimiterMemory, RateLimiterRes are in the Lambda bundle",
+    );
+    expect(Object.keys(PARTS["rate-limiter-flexible"] ?? {})).toEqual([
+      "RateLimiterMemory",
+      "RateLimiterRes",
+    ]);
+  });
+});
+
+/** A REPLACED module's source, loaded as CommonJS. */
+function replaced(name: string): Record<string, (...args: string[]) => unknown> {
+  const mod = { exports: {} as Record<string, (...args: string[]) => unknown> };
+  new Function("module", "exports", "require", REPLACED[name]?.[1] ?? "")(
+    mod,
+    mod.exports,
+    require,
+  );
+  return mod.exports;
+}
+
+describe("build:lambda replacements answer as the modules they replace", () => {
+  it("semver: the same verdict as semver on type-graphql's graphql range; other ranges refused", async () => {
+    const semver = (await import("semver")).default;
+    // type-graphql's own check, the one use of semver in the bundle.
+    const check = await readFile(
+      path.join(
+        ROOT,
+        "node_modules",
+        "type-graphql",
+        "build",
+        "esm",
+        "utils",
+        "graphql-version.js",
+      ),
+      "utf8",
+    );
+    const range = /graphQLPeerDependencyVersion = "([^"]+)"/.exec(check)?.[1] ?? "";
+    expect(check).toContain("semVer.satisfies(graphql.version, graphQLPeerDependencyVersion)");
+    const satisfies = replaced("semver").satisfies!;
+    const [major, minor, patch] = range.slice(1).split(".").map(Number) as [number, number, number];
+    const versions = [
+      `${major}.${minor}.${patch}`,
+      `${major}.${minor}.${patch + 1}`,
+      `${major}.${minor + 1}.0`,
+      `${major}.${minor}.${patch - 1 < 0 ? 0 : patch - 1}`,
+      `${major}.${minor - 1}.9`,
+      `${major + 1}.0.0`,
+      `${major - 1}.99.0`,
+      `${major}.${minor}.${patch}-rc.1`,
+      (await import("graphql")).version,
+    ];
+    for (const version of versions)
+      expect(satisfies(version, range), version).toBe(semver.satisfies(version, range));
+    expect(satisfies((await import("graphql")).version, range)).toBe(true);
+    for (const other of [">=16", "~16.1.0", "^0.4.0", "16.x"])
+      expect(() => satisfies("16.12.0", other)).toThrow("compares ^x.y.z ranges only");
+  });
+
+  it("@apollo/utils.createhash: Node's crypto, the same digests", async () => {
+    const { createHash } = await import("@apollo/utils.createhash");
+    const ours = replaced("@apollo/utils.createhash").createHash! as (kind: string) => {
+      update(s: string): { digest(e: "hex"): string };
+    };
+    for (const text of ["", "query Me { me { id } }", "ü".repeat(1000)])
+      expect(ours("sha256").update(text).digest("hex")).toBe(
+        createHash("sha256").update(text).digest("hex"),
+      );
   });
 });

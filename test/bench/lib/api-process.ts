@@ -15,7 +15,7 @@ export const ROOT = findPackageRoot(__dirname);
 /** What `npm start` runs (built by `npm run build`). */
 export const MAIN_JS = path.join(ROOT, "dist", "main.js");
 /** What `npm run build:lambda` bundles. */
-export const LAMBDA_JS = path.join(ROOT, "dist", "lambda", "lambda.js");
+export const LAMBDA_MJS = path.join(ROOT, "dist", "lambda", "lambda.mjs");
 
 /**
  * The environment of the API in AWS mode, pointed at the local stand-ins: the same process
