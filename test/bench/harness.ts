@@ -59,7 +59,7 @@ export const FULL: Omit<BenchOptions, "log" | "only"> = {
   transferBytes: 1024 ** 3,
   throughputSeconds: 1,
   throughputRounds: 7,
-  coldStartRounds: 3,
+  coldStartRounds: 5,
   soakSeconds: 60,
 };
 
