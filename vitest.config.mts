@@ -4,13 +4,6 @@ import { LongestFirst } from "./test/sequencer.mjs";
 
 const require = createRequire(import.meta.url);
 
-/** Chromium-driven tests: the web app, the playground, the browser end-to-end test. */
-const BROWSER = [
-  "test/web/**/*.test.ts",
-  "test/e2e/browser.test.ts",
-  "test/e2e/playground.test.ts",
-];
-
 export default defineConfig({
   resolve: {
     // Vite would pick graphql's .mjs build while type-graphql, Apollo and graphql-shield load the
@@ -36,64 +29,30 @@ export default defineConfig({
     maxWorkers: 3,
     setupFiles: ["test/setup.ts"],
     sequence: { sequencer: LongestFirst },
-    projects: [
-      {
-        // No stand-ins: units, Terraform read as data, policy and permission tables.
-        extends: true,
-        test: {
-          name: "unit",
-          // Files share a worker's loaded modules (they set no global state that outlives them):
-          // the AWS SDK, graphql and type-graphql load once per worker, not once per file.
-          isolate: false,
-          include: [
-            "test/unit/**/*.test.ts",
-            "test/terraform/**/*.test.ts",
-            "test/security/differential.test.ts",
-            "test/security/keys.test.ts",
-            "test/security/permissions-doc.test.ts",
-            "test/e2e/client-package.test.ts",
-          ],
-          exclude: [
-            "test/terraform/iam-consistency.test.ts",
-            "test/terraform/terraform-cli.test.ts",
-          ],
-        },
-      },
-      {
-        // Integration and security suites against one local stack shared by the whole run.
-        extends: true,
-        test: {
-          name: "stack",
-          isolate: false,
-          include: [
-            "test/integration/**/*.test.ts",
-            "test/security/**/*.test.ts",
-            "test/terraform/iam-consistency.test.ts",
-            "test/terraform/terraform-cli.test.ts",
-            "test/local-stack.test.ts",
-          ],
-          exclude: [
-            "test/security/differential.test.ts",
-            "test/security/keys.test.ts",
-            "test/security/permissions-doc.test.ts",
-          ],
-          globalSetup: ["test/global-setup.ts"],
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: "browser",
-          include: BROWSER,
-          isolate: false,
-          globalSetup: ["test/global-setup.ts", "test/web/global-setup.ts"],
-        },
-      },
-      {
-        // The benchmark at tiny sizes, on its own fixture.
-        extends: true,
-        test: { name: "bench", include: ["test/bench/**/*.test.ts"] },
-      },
+    // One project for every file: vitest keeps a worker (isolate: false) only for a next file of
+    // the same project, so with four projects (unit, stack, browser, bench) a run started a dozen
+    // workers, each loading the AWS SDK, Apollo and type-graphql again, and transformed shared
+    // modules once per project. Files share a worker's loaded modules: they set no global state
+    // that outlives them (fake timers are put back after each test).
+    isolate: false,
+    include: [
+      // Units, Terraform read as data, policy and permission tables: no stand-ins.
+      "test/unit/**/*.test.ts",
+      "test/terraform/**/*.test.ts",
+      // Integration and security suites, each file on its own user pool and bucket of the run's
+      // shared stand-ins.
+      "test/integration/**/*.test.ts",
+      "test/security/**/*.test.ts",
+      "test/local-stack.test.ts",
+      // Chromium-driven (the web app, the playground, the browser end-to-end test), and the
+      // client package built and used as a dependency.
+      "test/web/**/*.test.ts",
+      "test/e2e/**/*.test.ts",
+      // The benchmark at tiny sizes, on its own fixture.
+      "test/bench/**/*.test.ts",
     ],
+    // The run's shared stand-ins (test/global-setup.ts) and the web app built once
+    // (test/web/global-setup.ts).
+    globalSetup: ["test/global-setup.ts", "test/web/global-setup.ts"],
   },
 });

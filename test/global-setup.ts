@@ -1,6 +1,10 @@
 import type { LocalStack } from "../src/local/stack.js";
 import { addressOf, startPrivateTestStack } from "./helpers/stack.js";
 import type { StackAddress } from "./helpers/stack.js";
+import { runFiles } from "./helpers/run-files.js";
+
+/** Files that never use the stand-ins: a run of only these starts none. */
+const NO_STAND_INS = /[\\/]test[\\/](unit|terraform)[\\/]|differential\.test\.ts$/;
 
 /**
  * The run's stand-ins, kept on the main process's global object: vitest runs this file once per
@@ -16,6 +20,7 @@ const shared = globalThis as { portalSharedStack?: { stack: Promise<LocalStack>;
 export async function setup(project: {
   provide(key: "sharedStack", value: StackAddress): void;
 }): Promise<() => Promise<void>> {
+  if (runFiles(project)?.every((file) => NO_STAND_INS.test(file))) return () => Promise.resolve();
   const started = Date.now();
   const entry = (shared.portalSharedStack ??= { stack: startPrivateTestStack(), users: 0 });
   entry.users++;

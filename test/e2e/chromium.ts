@@ -3,12 +3,16 @@ import { chromium } from "playwright-core";
 import type { Browser } from "playwright-core";
 
 /**
- * Debian's Chromium (`apt-get install chromium`), driven through playwright-core: no browser
- * download. CHROMIUM_PATH, when set, is the only place looked at.
+ * Debian's Chromium, driven through playwright-core: no browser download. Its headless shell
+ * (`apt-get install chromium-headless-shell`, the same Chromium version) when installed: what
+ * Playwright itself runs for headless tests, and about half the CPU time of the full browser in
+ * headless mode (the browser tests: 108 -> 61 CPU-seconds). Else the full browser
+ * (`apt-get install chromium`). CHROMIUM_PATH, when set, is the only place looked at.
  */
 const CANDIDATES = process.env.CHROMIUM_PATH
   ? [process.env.CHROMIUM_PATH]
   : [
+      "/usr/lib/chromium/chromium-headless-shell",
       // The real binary; /usr/bin/chromium is Debian's wrapper script around it.
       "/usr/lib/chromium/chromium",
       "/usr/bin/chromium",
@@ -32,7 +36,7 @@ export function chromiumOrWarn(what: string): string | undefined {
   if (found) return found;
   const message =
     `${what}: NOT RUN — no Chromium found (looked at ${CANDIDATES.join(", ")}). ` +
-    "Install it with `apt-get install chromium` or set CHROMIUM_PATH.";
+    "Install it with `apt-get install chromium-headless-shell` (or chromium) or set CHROMIUM_PATH.";
   if (ON_CI) throw new Error(`${message} CI must run these tests.`);
   console.warn(`\n!!! ${message}\n`);
   return undefined;

@@ -228,15 +228,21 @@ function combinations(depth3: number): Rule[] {
 
 // ---- running both engines
 
-/** A field's answer: its value, or its error as class, code and message. */
 /**
  * A field's answers: on `node` (with arguments) and on each of `nodes` (without: the compiled
  * layer answers "strict" rules once per object there), each its value, or its error as class,
- * code and message.
+ * code and message. The errors are looked up by path (one pass over them, not one per field).
  */
 function answers(r: ExecutionResult, fields: readonly string[]): string[] {
-  const one = (at: unknown, errorAt: (p: readonly (string | number)[]) => boolean, f: string) => {
-    const e = r.errors?.find((x) => !!x.path && errorAt(x.path) && x.path.at(-1) === f);
+  // The first error at each path, as a search of the list in order would find it.
+  const errorAt = new Map<string, NonNullable<ExecutionResult["errors"]>[number]>();
+  for (const e of r.errors ?? []) {
+    if (!e.path) continue;
+    const at = e.path.join(".");
+    if (!errorAt.has(at)) errorAt.set(at, e);
+  }
+  const one = (at: unknown, path: string, f: string) => {
+    const e = errorAt.get(`${path}.${f}`);
     if (e)
       return `error ${e.originalError?.constructor.name ?? "GraphQLError"} ${String(e.extensions.code)} ${JSON.stringify(e.message)}`;
     return `value ${JSON.stringify((at as Record<string, unknown> | null)?.[f])}`;
@@ -244,8 +250,8 @@ function answers(r: ExecutionResult, fields: readonly string[]): string[] {
   const data = r.data as { node?: unknown; nodes?: unknown[] } | null | undefined;
   return fields.map((f) =>
     [
-      one(data?.node ?? null, (p) => p[0] === "node", f),
-      ...(data?.nodes ?? []).map((n, i) => one(n, (p) => p[0] === "nodes" && p[1] === i, f)),
+      one(data?.node ?? null, "node", f),
+      ...(data?.nodes ?? []).map((n, i) => one(n, `nodes.${i}`, f)),
     ].join(" · "),
   );
 }
@@ -306,10 +312,13 @@ function engines(
   compilePermissions(compiledSchema, map(fieldRules), options);
   const ref = toShield(map(reference), options);
   const shieldSchema = applyMiddleware(schemaWith(fields), shield(ref.rules, ref.options));
+  // Without source locations: an error's line and column (not compared) would be found by a scan
+  // of the whole one-line query for line breaks, once per error.
   const query = parse(
     `query($id: ID, $customerId: ID, $fileId: ID) { node { ${fields
       .map((f) => `${f}(id: $id, customerId: $customerId, fileId: $fileId)`)
       .join(" ")} } nodes { ${fields.join(" ")} } }`,
+    { noLocation: true },
   );
   const run = (schema: GraphQLSchema) => async (actor: Actor) => {
     const v = await viewerOf(actor);
@@ -326,8 +335,32 @@ function engines(
   return { compiled: run(compiledSchema), shielded: run(shieldSchema) };
 }
 
+/**
+ * Runs `f` with `Error.stackTraceLimit` at 0, then puts it back. The comparisons make some 10^5
+ * errors; neither engine nor the comparison reads their stacks (class, code and message are
+ * compared, and stay the same), but graphql's GraphQLError copies each one's stack, and under
+ * vitest every stack is source-mapped frame by frame when read: over half of this file's time.
+ */
+async function withoutStacks<T>(f: () => Promise<T>): Promise<T> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await f();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Runs rules in batches through both engines; returns the differences and the count compared. */
-async function compare(
+function compare(
+  rules: readonly Rule[],
+  options: PermissionOptions,
+  reference?: readonly Rule[],
+): Promise<{ differences: string[]; compared: number }> {
+  return withoutStacks(() => compareBatches(rules, options, reference));
+}
+
+async function compareBatches(
   rules: readonly Rule[],
   options: PermissionOptions,
   reference?: readonly Rule[],
@@ -458,43 +491,45 @@ describe("the compiled layer decides exactly as graphql-shield 7.6.5 (differenti
   it("type-wide rules, '*', fallbackRule and every form of fallbackError, for every actor", async () => {
     const differences: string[] = [];
     let compared = 0;
-    for (const [i, r] of SHAPE_RULES.entries()) {
-      const [r2, r3, r4] = [1, 2, 3].map((k) => SHAPE_RULES[(i + k) % SHAPE_RULES.length]!);
-      const maps: (RuleMap | Rule)[] = [
-        {
-          Query: { a: allow, b: allow, c: allow, d: allow, e: r },
-          A: r2!,
-          B: { "*": r3!, x: r4! },
-          D: { "*": allow, y: r },
-        },
-        r,
-      ];
-      for (const map of maps)
-        for (const fallbackRule of FALLBACK_RULES)
-          for (const fallbackError of FALLBACK_ERRORS) {
-            const options: PermissionOptions = {
-              allowExternalErrors: true,
-              ...(fallbackRule ? { fallbackRule } : {}),
-              ...(fallbackError !== undefined ? { fallbackError } : {}),
-            };
-            const mine = shapeSchema();
-            compilePermissions(mine, map, options);
-            const ref = toShield(map, options);
-            const theirs = applyMiddleware(shapeSchema(), shield(ref.rules, ref.options));
-            for (const actor of ACTORS) {
-              const v = await viewerOf(actor);
-              if ("refused" in v) continue;
-              const run = (schema: GraphQLSchema) =>
-                execute({ schema, document: SHAPE_QUERY, contextValue: ctxOf(v.viewer) });
-              const [a, b] = [shapeAnswers(await run(mine)), shapeAnswers(await run(theirs))];
-              compared++;
-              if (a !== b)
-                differences.push(
-                  `${actor} ${JSON.stringify(map, null, 0).slice(0, 80)} fallbackRule ${fallbackRule ? describeRule(fallbackRule) : "-"}: compiled ${a} | shield ${b}`,
-                );
+    await withoutStacks(async () => {
+      for (const [i, r] of SHAPE_RULES.entries()) {
+        const [r2, r3, r4] = [1, 2, 3].map((k) => SHAPE_RULES[(i + k) % SHAPE_RULES.length]!);
+        const maps: (RuleMap | Rule)[] = [
+          {
+            Query: { a: allow, b: allow, c: allow, d: allow, e: r },
+            A: r2!,
+            B: { "*": r3!, x: r4! },
+            D: { "*": allow, y: r },
+          },
+          r,
+        ];
+        for (const map of maps)
+          for (const fallbackRule of FALLBACK_RULES)
+            for (const fallbackError of FALLBACK_ERRORS) {
+              const options: PermissionOptions = {
+                allowExternalErrors: true,
+                ...(fallbackRule ? { fallbackRule } : {}),
+                ...(fallbackError !== undefined ? { fallbackError } : {}),
+              };
+              const mine = shapeSchema();
+              compilePermissions(mine, map, options);
+              const ref = toShield(map, options);
+              const theirs = applyMiddleware(shapeSchema(), shield(ref.rules, ref.options));
+              for (const actor of ACTORS) {
+                const v = await viewerOf(actor);
+                if ("refused" in v) continue;
+                const run = (schema: GraphQLSchema) =>
+                  execute({ schema, document: SHAPE_QUERY, contextValue: ctxOf(v.viewer) });
+                const [a, b] = [shapeAnswers(await run(mine)), shapeAnswers(await run(theirs))];
+                compared++;
+                if (a !== b)
+                  differences.push(
+                    `${actor} ${JSON.stringify(map, null, 0).slice(0, 80)} fallbackRule ${fallbackRule ? describeRule(fallbackRule) : "-"}: compiled ${a} | shield ${b}`,
+                  );
+              }
             }
-          }
-    }
+      }
+    });
     expect(differences.slice(0, 5)).toEqual([]);
     expect(compared).toBe(
       SHAPE_RULES.length * 2 * FALLBACK_RULES.length * FALLBACK_ERRORS.length * 7,

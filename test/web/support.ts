@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { PutBucketCorsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutBucketCorsCommand } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -17,6 +17,7 @@ import {
   startTestStack,
 } from "../helpers/stack.js";
 import { launchChromium } from "../e2e/chromium.js";
+import { putObjectsOnDisk } from "../helpers/s3-disk.js";
 import { buildWebAppOnce } from "../helpers/web-build.js";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -199,8 +200,9 @@ export function watchGraphql(page: Page): {
 }
 
 /**
- * Puts `count` files straight into S3 with the SDK under keys the API builds (src/files/keys.ts),
- * the way a long-running folder fills up, without the UI.
+ * Puts `count` files straight into S3 under keys the API builds (src/files/keys.ts), the way a
+ * long-running folder fills up, without the UI: into the stand-in's store on disk (s3rver's own
+ * code, test/helpers/s3-disk.ts), not one PutObject request each.
  */
 export async function seedFiles(
   t: TestApp,
@@ -209,23 +211,15 @@ export async function seedFiles(
   count: number,
   name: (i: number) => string,
 ): Promise<void> {
-  const s3 = t.app.clients.s3;
-  const bucket = t.stack.s3.bucket;
   const start = Date.now() - count * 1000;
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < count; i = next++) {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: buildKey(scope, customerId, name(i), start + i * 1000),
-          Body: `file ${i}\n`,
-          ContentType: "text/plain",
-        }),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
+  await putObjectsOnDisk(
+    t.stack,
+    Array.from({ length: count }, (_, i) => ({
+      key: buildKey(scope, customerId, name(i), start + i * 1000),
+      body: `file ${i}\n`,
+      contentType: "text/plain",
+    })),
+  );
 }
 
 export const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
