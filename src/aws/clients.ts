@@ -56,24 +56,22 @@ export function createAwsClients(backends: Backends): AwsClients {
     requestHandler: handler(),
   });
   const sesSettings = backends.ses;
+  const createSes = async (settings: NonNullable<Backends["ses"]>) => {
+    const { SESv2Client } = await import("@aws-sdk/client-sesv2");
+    return new SESv2Client({
+      region: backends.region,
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      ...(settings.credentials ? { credentials: settings.credentials } : {}),
+      retryMode: "standard",
+      maxAttempts: 3,
+      requestHandler: handler(),
+    });
+  };
   let ses: Promise<SESv2Client> | undefined;
   return {
     s3,
     cognito,
-    ses: sesSettings
-      ? () =>
-          (ses ??= import("@aws-sdk/client-sesv2").then(
-            ({ SESv2Client }) =>
-              new SESv2Client({
-                region: backends.region,
-                ...(sesSettings.endpoint ? { endpoint: sesSettings.endpoint } : {}),
-                ...(sesSettings.credentials ? { credentials: sesSettings.credentials } : {}),
-                retryMode: "standard",
-                maxAttempts: 3,
-                requestHandler: handler(),
-              }),
-          ))
-      : null,
+    ses: sesSettings ? () => (ses ??= createSes(sesSettings)) : null,
     destroy() {
       s3.destroy();
       cognito.destroy();

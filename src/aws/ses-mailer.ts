@@ -25,10 +25,8 @@ export class SesMailer implements Mailer {
 
   async send(message: MailMessage): Promise<void> {
     try {
-      const [client, { SendEmailCommand }] = await Promise.all([
-        this.client(),
-        import("@aws-sdk/client-sesv2"),
-      ]);
+      const { SendEmailCommand } = await import("@aws-sdk/client-sesv2");
+      const client = await this.client();
       await client.send(
         new SendEmailCommand({
           FromEmailAddress: this.from,

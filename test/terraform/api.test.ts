@@ -142,7 +142,7 @@ describe("Lambda function", () => {
     expect((await envVars()).NODE_OPTIONS).toBe("--enable-source-maps");
     const build = readFileSync(path.join(REPO_ROOT, "src", "cli", "build-lambda.ts"), "utf8");
     expect(build).toMatch(/sourcemap:\s*"linked"/);
-    expect(build).toContain('name: `${path.basename(file)}.map`');
+    expect(build).toContain("name: `${path.basename(file)}.map`");
   });
 
   it("sets no reserved variable (AWS_REGION comes from Lambda itself)", async () => {

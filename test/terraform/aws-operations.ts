@@ -188,10 +188,29 @@ export function scanSource(source: string, file: string): ScanResult {
       node.arguments[0] &&
       ts.isStringLiteral(node.arguments[0]) &&
       node.arguments[0].text.startsWith("@aws-sdk/")
-    )
-      problems.push(
-        `${file}:${lineOf(node)}: dynamic import of ${node.arguments[0].text}; import it statically so the IAM consistency scan can see its commands`,
-      );
+    ) {
+      // `const { XCommand, YClient } = await import("@aws-sdk/…")` names what it takes, as a
+      // static import does; any other use of a dynamic import hides it.
+      const module = node.arguments[0].text;
+      const awaited = node.parent;
+      const declaration = ts.isAwaitExpression(awaited) ? awaited.parent : undefined;
+      if (
+        declaration &&
+        ts.isVariableDeclaration(declaration) &&
+        declaration.initializer === awaited &&
+        ts.isObjectBindingPattern(declaration.name) &&
+        declaration.name.elements.every((el) => !el.dotDotDotToken && ts.isIdentifier(el.name))
+      ) {
+        for (const el of declaration.name.elements) {
+          const name =
+            el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName : el.name;
+          if (ts.isIdentifier(name)) addUse(name.text, module, el);
+        }
+      } else
+        problems.push(
+          `${file}:${lineOf(node)}: dynamic import of ${module}; take its names as \`const { XCommand } = await import(…)\` or import it statically, so the IAM consistency scan can see its commands`,
+        );
+    }
     ts.forEachChild(node, visit);
   };
   visit(sf);

@@ -85,6 +85,22 @@ describe("the scanner (on a fixture, so it cannot silently find nothing)", () =>
     expect(ops).not.toContain("GetObject");
   });
 
+  it("finds the commands a dynamic import names: `const { XCommand } = await import(…)`", () => {
+    const { uses, problems } = scanSource(
+      [
+        "async function send() {",
+        '  const { SSMClient, GetParametersCommand: Get } = await import("@aws-sdk/client-ssm");',
+        "  return new SSMClient({}).send(new Get({ Names: [] }));",
+        "}",
+      ].join("\n"),
+      "lazy.ts",
+    );
+    expect(problems).toEqual([]);
+    expect(uses.map((u) => [u.operation, u.module, u.line])).toEqual([
+      ["GetParameters", "@aws-sdk/client-ssm", 2],
+    ]);
+  });
+
   it("reports what it cannot see through: aggregated clients, lib-storage, dynamic imports", () => {
     const { problems } = scanSource(
       [
