@@ -26,7 +26,7 @@ export default defineConfig({
     pool: "forks",
     // Most of a test waits on the stand-ins, Chromium or child processes: more files than cores
     // run at once (vitest would run one at a time on a 2-core machine).
-    maxWorkers: 3,
+    maxWorkers: 4,
     setupFiles: ["test/setup.ts"],
     sequence: { sequencer: LongestFirst },
     // One project for every file: vitest keeps a worker (isolate: false) only for a next file of
