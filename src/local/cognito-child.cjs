@@ -13,7 +13,9 @@
 // cognito-local loads aws-sdk v2, which prints an end-of-support notice; must be set before it loads.
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = "1";
 
-const { createRequire } = require("node:module");
+const Module = require("node:module");
+const path = require("node:path");
+const { createRequire } = Module;
 const { childLifecycle } = require("./child-lifecycle.cjs");
 
 const lifecycle = childLifecycle("cognito-child.cjs");
@@ -22,6 +24,22 @@ const verbose = process.env.LOCAL_STACK_CHILD_VERBOSE === "1";
 // pino is cognito-local's own dependency; resolve it from there rather than from the project.
 const cognitoRequire = createRequire(require.resolve("cognito-local/package.json"));
 const pino = cognitoRequire("pino");
+
+// cognito-local loads the whole of aws-sdk v2, whose entry point loads every one of its 400-odd
+// service clients (a third of this process's start-up), and uses two: Lambda (triggers) and KMS
+// (custom sender keys). Its `require("aws-sdk")` gets the SDK's core with those two, loaded the
+// way the SDK's own entry point loads each client.
+const awsSdkEntry = cognitoRequire.resolve("aws-sdk");
+const awsSdkRequire = createRequire(awsSdkEntry);
+awsSdkRequire("../clients/lambda");
+awsSdkRequire("../clients/kms");
+const awsSdk = new Module(awsSdkEntry, module);
+awsSdk.filename = awsSdkEntry;
+awsSdk.paths = Module._nodeModulePaths(path.dirname(awsSdkEntry));
+awsSdk.exports = awsSdkRequire("./core");
+awsSdk.loaded = true;
+require.cache[awsSdkEntry] = awsSdk;
+
 const { createDefaultServer } = cognitoRequire("./lib/server/defaults.js");
 
 // Its debug level also dumps whole data stores (users, passwords) on every write: let through
