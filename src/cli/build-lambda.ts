@@ -220,8 +220,7 @@ async function run(): Promise<void> {
     .sort();
   for (const file of outputs) {
     const map = compactSourceMap(JSON.parse(readFileSync(`${file}.map`, "utf8")));
-    if (map.sources.some((source) => !source.split(/[\\/]/).includes("node_modules")))
-      writeFileSync(`${file}.map`, JSON.stringify(map));
+    if (map.sources.some(isProjectSource)) writeFileSync(`${file}.map`, JSON.stringify(map));
     else {
       // Dependencies only: no map, and no comment naming one (Node would read it at every start).
       rmSync(`${file}.map`);
@@ -347,6 +346,11 @@ function encodeVlq(values: readonly number[]): string {
   return out;
 }
 
+/** A source map's source is the project's own code (not under node_modules). */
+function isProjectSource(source: string): boolean {
+  return !source.split(/[\\/]/).includes("node_modules");
+}
+
 /**
  * The map, small: the project's own code mapped segment by segment (stack frames point at
  * src/*.ts lines), a dependency's code by one mapping where each stretch of it starts (its frames
@@ -355,7 +359,6 @@ function encodeVlq(values: readonly number[]): string {
  * reads the whole map when it loads the bundle.
  */
 export function compactSourceMap(map: SourceMapV3): SourceMapV3 {
-  const isProject = (source: string) => !source.split(/[\\/]/).includes("node_modules");
   const sourceIndex = new Map<number, number>();
   const sources: string[] = [];
   const sourceAt = (i: number) => {
@@ -369,7 +372,7 @@ export function compactSourceMap(map: SourceMapV3): SourceMapV3 {
   };
   // The project's files first, in the bundle's order; dependencies as their code is met.
   map.sources.forEach((source, i) => {
-    if (isProject(source)) sourceAt(i);
+    if (isProjectSource(source)) sourceAt(i);
   });
   const nameIndex = new Map<number, number>();
   const names: string[] = [];
@@ -396,7 +399,7 @@ export function compactSourceMap(map: SourceMapV3): SourceMapV3 {
       srcLine += decoded[2] ?? 0;
       srcCol += decoded[3] ?? 0;
       if (decoded.length >= 5) name += decoded[4] ?? 0;
-      const project = isProject(map.sources[src] ?? "");
+      const project = isProjectSource(map.sources[src] ?? "");
       if (!project && stretch === src) continue;
       stretch = project ? null : src;
       const outSource = sourceAt(src);
