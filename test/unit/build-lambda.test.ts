@@ -1,4 +1,5 @@
 import { build } from "esbuild";
+import type { BuildOptions } from "esbuild";
 import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { SourceMap } from "node:module";
 import os from "node:os";
@@ -103,19 +104,11 @@ describe("build:lambda bundling", () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   async function bundle(): Promise<{ js: string; map: ReturnType<typeof compactSourceMap> }> {
-    const outfile = path.join(dir, "out.js");
-    await build({
-      entryPoints: [path.join(dir, "app.js")],
-      outfile,
-      bundle: true,
-      platform: "node",
-      format: "cjs",
+    const { outfile } = await bundleCjs(path.join(dir, "app.js"), {
       minify: true,
       sourcemap: "linked",
       sourcesContent: false,
       nodePaths: [path.join(dir, "node_modules"), path.join(ROOT, "node_modules")],
-      plugins: [lambdaModules()],
-      logLevel: "silent",
     });
     const map = compactSourceMap(JSON.parse(await readFile(`${outfile}.map`, "utf8")));
     return { js: await readFile(outfile, "utf8"), map };
@@ -155,8 +148,7 @@ describe("build:lambda bundling", () => {
 
   it("replaces a left-out module by a stand-in that fails with the reason when reached", async () => {
     const { js } = await bundle();
-    const mod = { exports: {} as Record<string, () => unknown> };
-    new Function("module", "exports", "require", js)(mod, mod.exports, require);
+    const mod = { exports: loadCjs(js) };
     expect(() => mod.exports.leftOut!()).toThrow(
       `class-validator is left out of the Lambda bundle: ${LEFT_OUT["class-validator"]}`,
     );
@@ -181,29 +173,12 @@ describe("build:lambda bundling", () => {
         "",
       ].join("\n"),
     );
-    const outfile = path.join(dir, "limits.out.js");
-    await build({
-      entryPoints: [path.join(dir, "limits.js")],
-      outfile,
-      bundle: true,
-      platform: "node",
-      format: "cjs",
+    const { outfile, metafile } = await bundleCjs(path.join(dir, "limits.js"), {
       nodePaths: [path.join(ROOT, "node_modules")],
-      plugins: [lambdaModules()],
-      logLevel: "silent",
-      metafile: true,
-    }).then((r) =>
-      // The memory store and what it needs; none of the other stores.
-      expect(Object.keys(r.metafile.inputs).filter((f) => /Redis|Mongo|Postgres/.test(f))).toEqual(
-        [],
-      ),
-    );
-    const mod = { exports: {} as Record<string, () => unknown> };
-    new Function("module", "exports", "require", await readFile(outfile, "utf8"))(
-      mod,
-      mod.exports,
-      require,
-    );
+    });
+    // The memory store and what it needs; none of the other stores.
+    expect(Object.keys(metafile.inputs).filter((f) => /Redis|Mongo|Postgres/.test(f))).toEqual([]);
+    const mod = { exports: loadCjs(await readFile(outfile, "utf8")) };
     const limiter = mod.exports.limiter!() as { consume(key: string): Promise<unknown> };
     await expect(limiter.consume("k")).resolves.toMatchObject({ remainingPoints: 0 });
     await expect(limiter.consume("k")).rejects.toMatchObject({ remainingPoints: 0 });
@@ -217,16 +192,33 @@ describe("build:lambda bundling", () => {
   });
 });
 
-/** A REPLACED module's source, loaded as CommonJS. */
-function replaced(name: string): Record<string, (...args: string[]) => unknown> {
+/** Bundles `entry` beside itself (`<entry>.out.js`) as the Lambda build does: CommonJS for Node, with its plugin. */
+async function bundleCjs(entry: string, options: BuildOptions) {
+  const outfile = entry.replace(/\.js$/, ".out.js");
+  const { metafile } = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    plugins: [lambdaModules()],
+    logLevel: "silent",
+    metafile: true,
+    ...options,
+  });
+  if (!metafile) throw new Error("esbuild wrote no metafile");
+  return { outfile, metafile };
+}
+
+/** Runs CommonJS source; its exports. */
+function loadCjs(js: string): Record<string, (...args: string[]) => unknown> {
   const mod = { exports: {} as Record<string, (...args: string[]) => unknown> };
-  new Function("module", "exports", "require", REPLACED[name]?.[1] ?? "")(
-    mod,
-    mod.exports,
-    require,
-  );
+  new Function("module", "exports", "require", js)(mod, mod.exports, require);
   return mod.exports;
 }
+
+/** A REPLACED module's source, loaded as CommonJS. */
+const replaced = (name: string) => loadCjs(REPLACED[name]?.[1] ?? "");
 
 describe("build:lambda replacements answer as the modules they replace", () => {
   it("semver: the same verdict as semver on type-graphql's graphql range; other ranges refused", async () => {
