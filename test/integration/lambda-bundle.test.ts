@@ -184,6 +184,11 @@ describe("the deployable Lambda bundle (npm run build:lambda), loaded as Lambda 
     expect(map.sources.some((x) => x.endsWith("src/lambda.ts"))).toBe(true);
     // Files holding dependencies only carry no map (Node would read it at every start).
     const maps = readdirSync(dir).filter((f) => f.endsWith(".mjs.map"));
-    expect(maps.length).toBeLessThan(readdirSync(dir).filter((f) => f.endsWith(".mjs")).length);
+    const modules = readdirSync(dir).filter((f) => f.endsWith(".mjs"));
+    expect(maps.length).toBeLessThan(modules.length);
+    // The deployment zip carries every module and every map (names are stored as written).
+    const zip = readFileSync(path.join(dir, "lambda.zip"));
+    for (const name of [...modules, ...maps])
+      expect(zip.includes(Buffer.from(name)), name).toBe(true);
   });
 });
