@@ -5,6 +5,9 @@ import { LongestFirst } from "./test/sequencer.mjs";
 const require = createRequire(import.meta.url);
 
 export default defineConfig({
+  environments: {
+    __vitest__: { resolve: { mainFields: ["main"], conditions: ["node"] } },
+  },
   resolve: {
     // Vite would pick graphql's .mjs build while type-graphql, Apollo and graphql-shield load the
     // CJS one: two copies of graphql ("Cannot use GraphQLSchema from another module or realm").
@@ -24,6 +27,7 @@ export default defineConfig({
     expect: { poll: { timeout: 10_000 } },
     hookTimeout: 60_000,
     pool: "forks",
+    experimental: { fsModuleCache: true },
     // Most of a test waits on the stand-ins, Chromium or child processes: more files than cores
     // run at once (vitest would run one at a time on a 2-core machine).
     maxWorkers: 4,
