@@ -40,6 +40,62 @@ awsSdk.exports = awsSdkRequire("./core");
 awsSdk.loaded = true;
 require.cache[awsSdkEntry] = awsSdk;
 
+// cognito-local writes a user pool's whole JSON file on every change and answers only when the
+// write is done, through JSON.stringify with a replacer function (called for every key, to turn
+// `…Date` fields into ISO strings) and indentation: most of its CPU time under load. Here the
+// answer comes from memory at once and the file is written behind it, at most one write per file
+// in flight and the next with the latest state; what is not yet on disk when the process exits
+// (SIGTERM, the parent gone) is written synchronously then. JSON.stringify alone writes the same
+// ISO strings (Date#toJSON); reading keeps cognito-local's own reviver.
+const { writeFile, writeFileSync } = require("node:fs");
+const { setTimeout } = require("node:timers");
+const WRITE_BEHIND_MS = 20;
+const StormDB = cognitoRequire("stormdb");
+const LocalFileEngine = StormDB.localFileEngine;
+/** Engines with a change not yet on disk, or a write in flight. */
+const behind = new Set();
+StormDB.localFileEngine = class WriteBehindEngine extends LocalFileEngine {
+  constructor(file, options) {
+    super(file, options);
+    this.serialize = (data) => JSON.stringify(data);
+  }
+  write(data) {
+    this.latest = data;
+    this.changed = true;
+    if (!behind.has(this)) {
+      behind.add(this);
+      setTimeout(() => this.flush(), WRITE_BEHIND_MS);
+    }
+    return Promise.resolve();
+  }
+  flush() {
+    if (!this.changed) return void behind.delete(this);
+    this.changed = false;
+    writeFile(this.path, this.serialize(this.latest), (err) => {
+      if (err)
+        process.stderr.write(`cognito-local: could not write ${this.path}: ${err.message}\n`);
+      setTimeout(() => this.flush(), WRITE_BEHIND_MS);
+    });
+  }
+};
+process.on("exit", () => {
+  for (const engine of behind) writeFileSync(engine.path, engine.serialize(engine.latest));
+});
+
+// It signs every token with its private key as PEM text, which jsonwebtoken parses again each
+// time: parsed once here.
+const jwt = cognitoRequire("jsonwebtoken");
+const { createPrivateKey } = require("node:crypto");
+const parsedKeys = new Map();
+const jwtSign = jwt.sign;
+jwt.sign = (payload, key, ...rest) => {
+  if (typeof key === "string" && key.includes("PRIVATE KEY")) {
+    if (!parsedKeys.has(key)) parsedKeys.set(key, createPrivateKey(key));
+    key = parsedKeys.get(key);
+  }
+  return jwtSign(payload, key, ...rest);
+};
+
 const { createDefaultServer } = cognitoRequire("./lib/server/defaults.js");
 
 // Its debug level also dumps whole data stores (users, passwords) on every write: let through
