@@ -68,7 +68,9 @@ const notOwned = (what: string) => () =>
  * changes. Its stop() leaves the processes running; stopping or restarting a stand-in is refused
  * (fault tests start a private stack).
  */
-async function placeOnSharedStack(): Promise<LocalStack | undefined> {
+async function placeOnSharedStack(
+  corsOrigins: readonly string[] = [TEST_CORS_ORIGIN],
+): Promise<LocalStack | undefined> {
   // Loaded here, not at the top: the benchmark (no vitest) imports this module too.
   const { inject } = await import("vitest");
   const address = inject("sharedStack");
@@ -92,7 +94,7 @@ async function placeOnSharedStack(): Promise<LocalStack | undefined> {
         s3.send(
           new PutBucketCorsCommand({
             Bucket: bucket,
-            CORSConfiguration: { CORSRules: [corsRule([TEST_CORS_ORIGIN])] },
+            CORSConfiguration: { CORSRules: [corsRule([...corsOrigins])] },
           }),
         ),
       ),
@@ -145,13 +147,15 @@ export function corsRule(origins: string[]): CORSRule {
 
 /**
  * A local stack for a test file: its own place on the run's shared stand-ins when the project
- * has them and no options are given, else a private stack (see startPrivateTestStack).
+ * has them and no options but the bucket's CORS origins are given, else a private stack (see
+ * startPrivateTestStack).
  */
 export async function startTestStack(
   overrides: Partial<LocalStackOptions> = {},
 ): Promise<LocalStack> {
+  const { corsOrigins, ...others } = overrides;
   return (
-    (Object.keys(overrides).length === 0 ? await placeOnSharedStack() : undefined) ??
+    (Object.keys(others).length === 0 ? await placeOnSharedStack(corsOrigins) : undefined) ??
     startPrivateTestStack(overrides)
   );
 }
