@@ -32,6 +32,9 @@ export async function buildAppSchema(container?: ContainerType): Promise<GraphQL
     ...(container ? { container } : {}),
     validate: false,
     emitSchemaFile: false,
+    // type-graphql's check runs the whole introspection query over the new schema; Apollo Server
+    // validates the schema (assertValidSchema) when it is built, so the check only cost start-up.
+    skipCheck: true,
   });
 }
 
