@@ -43,17 +43,18 @@ require.cache[awsSdkEntry] = awsSdk;
 // cognito-local writes a user pool's whole JSON file on every change and answers only when the
 // write is done, through JSON.stringify with a replacer function (called for every key, to turn
 // `…Date` fields into ISO strings) and indentation: most of its CPU time under load. Here the
-// answer comes from memory at once and the file is written behind it, at most one write per file
-// in flight and the next with the latest state; what is not yet on disk when the process exits
-// (SIGTERM, the parent gone) is written synchronously then. JSON.stringify alone writes the same
-// ISO strings (Date#toJSON); reading keeps cognito-local's own reviver.
-const { writeFile, writeFileSync } = require("node:fs");
+// answer comes from memory at once and the file is written 20 ms later with the latest state
+// (one write for all the changes in between), beside the file and renamed over it, so a reader
+// never sees half a file; what is not yet written when the process exits (SIGTERM, the parent
+// gone) is written then. Writes are synchronous: none is ever in flight at exit. JSON.stringify
+// alone writes the same ISO strings (Date#toJSON); reading keeps cognito-local's own reviver.
+const { renameSync, writeFileSync } = require("node:fs");
 const { setTimeout } = require("node:timers");
 const WRITE_BEHIND_MS = 20;
 const StormDB = cognitoRequire("stormdb");
 const LocalFileEngine = StormDB.localFileEngine;
-/** Engines with a change not yet on disk, or a write in flight. */
-const behind = new Set();
+/** Engines with changes not yet written. */
+const unwritten = new Set();
 StormDB.localFileEngine = class WriteBehindEngine extends LocalFileEngine {
   constructor(file, options) {
     super(file, options);
@@ -61,25 +62,20 @@ StormDB.localFileEngine = class WriteBehindEngine extends LocalFileEngine {
   }
   write(data) {
     this.latest = data;
-    this.changed = true;
-    if (!behind.has(this)) {
-      behind.add(this);
+    if (!unwritten.has(this)) {
+      unwritten.add(this);
       setTimeout(() => this.flush(), WRITE_BEHIND_MS);
     }
     return Promise.resolve();
   }
   flush() {
-    if (!this.changed) return void behind.delete(this);
-    this.changed = false;
-    writeFile(this.path, this.serialize(this.latest), (err) => {
-      if (err)
-        process.stderr.write(`cognito-local: could not write ${this.path}: ${err.message}\n`);
-      setTimeout(() => this.flush(), WRITE_BEHIND_MS);
-    });
+    if (!unwritten.delete(this)) return;
+    writeFileSync(`${this.path}.partial`, this.serialize(this.latest));
+    renameSync(`${this.path}.partial`, this.path);
   }
 };
 process.on("exit", () => {
-  for (const engine of behind) writeFileSync(engine.path, engine.serialize(engine.latest));
+  for (const engine of [...unwritten]) engine.flush();
 });
 
 // It signs every token with its private key as PEM text, which jsonwebtoken parses again each
