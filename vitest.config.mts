@@ -6,6 +6,10 @@ const require = createRequire(import.meta.url);
 
 export default defineConfig({
   environments: {
+    // The environment vitest loads global setups in (test/global-setup.ts starts the stand-ins)
+    // resolves packages as a browser would: the AWS SDK's ES builds, about 300 files transformed
+    // and run one by one before the first test file. Resolved as Node does, the SDK loads as
+    // CommonJS. If a vitest release renames this environment, the setup is slower, not wrong.
     __vitest__: { resolve: { mainFields: ["main"], conditions: ["node"] } },
   },
   resolve: {
@@ -27,6 +31,8 @@ export default defineConfig({
     expect: { poll: { timeout: 10_000 } },
     hookTimeout: 60_000,
     pool: "forks",
+    // Transformed files kept in node_modules/.experimental-vitest-cache between runs (keyed by
+    // content and configuration; a fresh install starts it empty).
     experimental: { fsModuleCache: true },
     // Most of a test waits on the stand-ins, Chromium or child processes: more files than cores
     // run at once (vitest would run one at a time on a 2-core machine).
