@@ -10,18 +10,30 @@
  * SIGTERM and when the IPC channel closes (the parent died, even by SIGKILL).
  */
 const { mkdirSync, renameSync, writeFileSync } = require("node:fs");
+const http = require("node:http");
 const path = require("node:path");
 const { childLifecycle } = require("./child-lifecycle.cjs");
 
 const lifecycle = childLifecycle("ses-child.cjs");
 const opts = JSON.parse(process.env.LOCAL_STACK_CHILD_OPTIONS || "{}");
 
-const store = require("aws-ses-v2-local/dist/store");
-const { createEmlContent } = require("aws-ses-v2-local/dist/emlFile");
-const startServer = require("aws-ses-v2-local").default;
-
-async function main() {
-  mkdirSync(opts.mailDir, { recursive: true, mode: 0o700 });
+/**
+ * aws-ses-v2-local's request handler, loaded at the first request: the package (Express, its
+ * mail parser, template engine and HTML-to-text converter) takes most of this process's start-up,
+ * and most stacks — a test file's above all — never send a message. Its server function builds
+ * an Express app and calls `app.listen`; here that call hands the app over instead, and this
+ * process's own server, already listening, passes it every request.
+ */
+let handler;
+function standIn() {
+  if (handler) return handler;
+  const store = require("aws-ses-v2-local/dist/store");
+  const { createEmlContent } = require("aws-ses-v2-local/dist/emlFile");
+  const express = require(
+    require.resolve("express", {
+      paths: [path.dirname(require.resolve("aws-ses-v2-local/package.json"))],
+    }),
+  );
   const saveEmail = store.saveEmail;
   // The send handlers call store.saveEmail through the module object, so this sees every message.
   store.saveEmail = (email) => {
@@ -38,15 +50,37 @@ async function main() {
       (err) => process.stderr.write(`could not write ${email.messageId} as .eml: ${err}\n`),
     );
   };
-  // Always loopback: the stand-in's default host is every interface.
-  const server = await startServer({ host: opts.host, port: opts.port });
-  // Express 5 calls back even when listen failed (a taken port): check before reporting ready.
-  if (!server.listening) {
-    const err = new Error(`could not listen on ${opts.host}:${opts.port}`);
-    err.code = "EADDRINUSE";
-    throw err;
+  const listen = express.application.listen;
+  // Its listen callback (resolving the server function's promise) is never called: nothing waits
+  // on that promise.
+  const takeApp = (app) => {
+    handler = app;
+    return server;
+  };
+  express.application.listen = function () {
+    return takeApp(this);
+  };
+  try {
+    require("aws-ses-v2-local").default({ host: opts.host, port: opts.port });
+  } finally {
+    express.application.listen = listen;
   }
-  lifecycle.ready(server);
+  if (!handler) throw new Error("aws-ses-v2-local did not build its app");
+  return handler;
 }
 
-main().catch((err) => lifecycle.failed(err));
+const server = http.createServer((req, res) => {
+  let app;
+  try {
+    app = standIn();
+  } catch (err) {
+    process.stderr.write(`aws-ses-v2-local could not load: ${(err && err.stack) || err}\n`);
+    res.writeHead(500, { "content-type": "text/plain" }).end("the SES stand-in could not load\n");
+    return;
+  }
+  app(req, res);
+});
+server.on("error", (err) => lifecycle.failed(err));
+mkdirSync(opts.mailDir, { recursive: true, mode: 0o700 });
+// Always loopback: the stand-in's default host is every interface.
+server.listen(opts.port, opts.host, () => lifecycle.ready(server));
