@@ -356,6 +356,34 @@ describe("local stack", () => {
     );
   });
 
+  it("keeps a change answered just before Cognito stops: on disk when it has stopped, there after a restart", async () => {
+    // The stand-in answers from memory and writes the pool's file up to 20 ms later; a stop
+    // (SIGTERM) right after the answer must still find the change written.
+    const username = `late-${Date.now().toString(36)}`;
+    await cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId: stack.cognito.userPoolId,
+        Username: username,
+        MessageAction: "SUPPRESS",
+      }),
+    );
+    await stack.stopCognito();
+    const file = path.join(
+      stack.dataDir,
+      "cognito",
+      ".cognito",
+      "db",
+      `${stack.cognito.userPoolId}.json`,
+    );
+    const onDisk = JSON.parse(await readFile(file, "utf8")) as { Users?: Record<string, unknown> };
+    expect(Object.keys(onDisk.Users ?? {})).toContain(username);
+    await stack.startCognito();
+    const again = await cognito.send(
+      new AdminGetUserCommand({ UserPoolId: stack.cognito.userPoolId, Username: username }),
+    );
+    expect(again.Username).toBe(username);
+  });
+
   it("restarts S3 on the same port with its data", async () => {
     await s3.send(
       new PutObjectCommand({ Bucket: stack.s3.bucket, Key: "keep/me.txt", Body: "kept" }),
