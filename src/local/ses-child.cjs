@@ -24,9 +24,7 @@ const opts = JSON.parse(process.env.LOCAL_STACK_CHILD_OPTIONS || "{}");
  * an Express app and calls `app.listen`; here that call hands the app over instead, and this
  * process's own server, already listening, passes it every request.
  */
-let handler;
-function standIn() {
-  if (handler) return handler;
+function loadStandIn() {
   const store = require("aws-ses-v2-local/dist/store");
   const { createEmlContent } = require("aws-ses-v2-local/dist/emlFile");
   const express = require(
@@ -53,8 +51,9 @@ function standIn() {
   const listen = express.application.listen;
   // Its listen callback (resolving the server function's promise) is never called: nothing waits
   // on that promise.
-  const takeApp = (app) => {
-    handler = app;
+  let app;
+  const takeApp = (built) => {
+    app = built;
     return server;
   };
   express.application.listen = function () {
@@ -65,20 +64,29 @@ function standIn() {
   } finally {
     express.application.listen = listen;
   }
-  if (!handler) throw new Error("aws-ses-v2-local did not build its app");
-  return handler;
+  if (!app) throw new Error("aws-ses-v2-local did not build its app");
+  return app;
+}
+
+/** The stand-in, loaded at the first request, once: a failure is said once and kept. */
+let loaded;
+function standIn() {
+  if (!loaded) {
+    try {
+      loaded = { app: loadStandIn() };
+    } catch (err) {
+      process.stderr.write(`aws-ses-v2-local could not load: ${(err && err.stack) || err}\n`);
+      loaded = {};
+    }
+  }
+  return loaded.app;
 }
 
 const server = http.createServer((req, res) => {
-  let app;
-  try {
-    app = standIn();
-  } catch (err) {
-    process.stderr.write(`aws-ses-v2-local could not load: ${(err && err.stack) || err}\n`);
+  const app = standIn();
+  if (app) app(req, res);
+  else
     res.writeHead(500, { "content-type": "text/plain" }).end("the SES stand-in could not load\n");
-    return;
-  }
-  app(req, res);
 });
 server.on("error", (err) => lifecycle.failed(err));
 mkdirSync(opts.mailDir, { recursive: true, mode: 0o700 });
