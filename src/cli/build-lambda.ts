@@ -157,6 +157,41 @@ function oneGraphql(): Plugin {
 }
 
 /**
+ * The AWS SDK clients' schema files (every operation of the service, its shapes and errors)
+ * with each object key written `[_name]:` — a computed key naming one of the file's string
+ * constants — written as the string itself. esbuild keeps any statement with a computed key whose
+ * value it cannot see (it might run code), and through their references every schema of every
+ * operation; with literal keys the schemas of operations the API never sends are left out.
+ */
+export function literalSchemaKeys(source: string): string {
+  const constants = new Map<string, string>();
+  for (const match of source.matchAll(/^const (_[A-Za-z0-9_]*) = ("[^"\\\n]*");$/gm))
+    constants.set(match[1] as string, match[2] as string);
+  return source.replace(
+    /([{,]\s*)\[(_[A-Za-z0-9_]*)\]:/g,
+    (whole, before: string, name: string) => {
+      const value = constants.get(name);
+      return value === undefined ? whole : `${before}${value}:`;
+    },
+  );
+}
+
+function smallSchemas(): Plugin {
+  return {
+    name: "small-schemas",
+    setup(build) {
+      build.onLoad(
+        { filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ },
+        (args) => ({
+          loader: "js",
+          contents: literalSchemaKeys(readFileSync(args.path, "utf8")),
+        }),
+      );
+    },
+  };
+}
+
+/**
  * What every file of the ES module bundle starts with: the CommonJS names that bundled CommonJS
  * packages use (`require` for Node's built-in modules, `__dirname`), under names no package
  * declares; `define` points the free identifiers at them.
@@ -206,7 +241,7 @@ async function run(): Promise<void> {
     mainFields: ["module", "main"],
     // Only `npm start` loads the local stand-ins (dynamic import in main.ts); keep them out.
     external: ["cognito-local", "s3rver", "./local/stack.js"],
-    plugins: [lambdaModules(), oneGraphql()],
+    plugins: [lambdaModules(), oneGraphql(), smallSchemas()],
     logLevel: "warning",
   });
   writeFileSync(

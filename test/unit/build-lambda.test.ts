@@ -13,6 +13,7 @@ import {
   REPLACED,
   filesUnder,
   lambdaModules,
+  literalSchemaKeys,
   compactSourceMap,
   zip,
 } from "../../src/cli/build-lambda.js";
@@ -219,6 +220,59 @@ function loadCjs(js: string): Record<string, (...args: string[]) => unknown> {
 
 /** A REPLACED module's source, loaded as CommonJS. */
 const replaced = (name: string) => loadCjs(REPLACED[name]?.[1] ?? "");
+
+describe("build:lambda schema files (literalSchemaKeys)", () => {
+  // Shaped as the AWS SDK's dist-es/schemas/schemas_0.js: short string constants, then one array
+  // per shape and operation whose traits are objects with computed keys.
+  const source = [
+    'const _h = "http";',
+    'const _hH = "httpHeader";',
+    'const _q = "with \\"quote\\"";',
+    'const n0 = "com.example";',
+    'export var Used$ = [3, n0, "Used", { [_h]: ["GET", "/", 200] }, [{ [_hH]: "x-amz-a" }]];',
+    'export var Unused$ = [3, n0, "Unused", { [_h]: ["PUT", "/", 200], [_q]: 1, [n0]: 2 }, []];',
+    "",
+  ].join("\n");
+
+  it("writes a key naming a string constant as that string; any other computed key stays", () => {
+    const out = literalSchemaKeys(source);
+    expect(out).toContain('{ "http": ["GET", "/", 200] }');
+    expect(out).toContain('[{ "httpHeader": "x-amz-a" }]');
+    // Not a plain string constant (escapes), or not named _…: left as written.
+    expect(out).toContain("[_q]: 1, [n0]: 2");
+  });
+
+  it("lets the bundler leave out the schemas nothing uses, with the same values for those it keeps", async () => {
+    // An entry that uses Used$ from the schema file, bundled as build:lambda bundles.
+    const bundled = async (text: string) => {
+      const result = await build({
+        stdin: { contents: 'import { Used$ } from "schemas"; globalThis.used = Used$;' },
+        bundle: true,
+        write: false,
+        format: "esm",
+        minifySyntax: true,
+        plugins: [
+          {
+            name: "schemas",
+            setup(b) {
+              b.onResolve({ filter: /^schemas$/ }, () => ({ path: "schemas", namespace: "s" }));
+              b.onLoad({ filter: /.*/, namespace: "s" }, () => ({ contents: text, loader: "js" }));
+            },
+          },
+        ],
+      });
+      return result.outputFiles[0]?.text ?? "";
+    };
+    const plain = source.replace("[_q]: 1, [n0]: 2", "");
+    expect(await bundled(plain)).toContain("Unused");
+    const shaken = await bundled(literalSchemaKeys(plain));
+    expect(shaken).not.toContain("Unused");
+    // The same arrays, key for key, for what is kept.
+    const used = (text: string) =>
+      new Function(`${text.replace(/^export /gm, "")}\nreturn Used$;`)() as unknown;
+    expect(used(literalSchemaKeys(plain))).toEqual(used(plain));
+  });
+});
 
 describe("build:lambda replacements answer as the modules they replace", () => {
   it("semver: the same verdict as semver on type-graphql's graphql range; other ranges refused", async () => {
