@@ -1,19 +1,17 @@
 // Compiles the typed client for the package's "./client" export into dist/client (or the folder
-// given as the first argument): CommonJS and declarations with tsc (tsconfig.client.json), plus
+// given as the first argument): CommonJS and declarations with TypeScript 7 (tsconfig.client.json), plus
 // one ES module (index.mjs, esbuild) that bundlers such as Vite and `import` pick.
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { build } from "esbuild";
 
-const require = createRequire(import.meta.url);
 const root = path.resolve(import.meta.dirname, "..", "..");
 const out = path.resolve(process.argv[2] ?? path.join(root, "dist", "client"));
 
 const tsc = spawnSync(
   process.execPath,
   [
-    require.resolve("typescript/bin/tsc"),
+    path.join(root, "node_modules", "typescript-native", "bin", "tsc"),
     "-p",
     path.join(root, "tsconfig.client.json"),
     "--outDir",

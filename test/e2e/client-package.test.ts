@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
-const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+// The compiler `npm run typecheck` uses (TypeScript 7).
+const TSC = path.join(ROOT, "node_modules", "typescript-native", "bin", "tsc");
 
 /**
  * The React snippet of docs/client.md (its one `tsx` block): Apollo Client 4 with the generated
