@@ -25,20 +25,45 @@ const verbose = process.env.LOCAL_STACK_CHILD_VERBOSE === "1";
 const cognitoRequire = createRequire(require.resolve("cognito-local/package.json"));
 const pino = cognitoRequire("pino");
 
+/** Puts `exports` in the module cache as the module at `file`: a later require() gets them. */
+function preload(file, exports) {
+  const stand = new Module(file, module);
+  stand.filename = file;
+  stand.paths = Module._nodeModulePaths(path.dirname(file));
+  stand.exports = exports;
+  stand.loaded = true;
+  require.cache[file] = stand;
+}
+
 // cognito-local loads the whole of aws-sdk v2, whose entry point loads every one of its 400-odd
 // service clients (a third of this process's start-up), and uses two: Lambda (triggers) and KMS
-// (custom sender keys). Its `require("aws-sdk")` gets the SDK's core with those two, loaded the
-// way the SDK's own entry point loads each client.
+// (custom sender keys). Its `require("aws-sdk")` gets the SDK's core with Lambda, loaded the
+// way the SDK's own entry point loads each client; KMS is loaded with the crypto service below.
 const awsSdkEntry = cognitoRequire.resolve("aws-sdk");
 const awsSdkRequire = createRequire(awsSdkEntry);
 awsSdkRequire("../clients/lambda");
-awsSdkRequire("../clients/kms");
-const awsSdk = new Module(awsSdkEntry, module);
-awsSdk.filename = awsSdkEntry;
-awsSdk.paths = Module._nodeModulePaths(path.dirname(awsSdkEntry));
-awsSdk.exports = awsSdkRequire("./core");
-awsSdk.loaded = true;
-require.cache[awsSdkEntry] = awsSdk;
+preload(awsSdkEntry, awsSdkRequire("./core"));
+
+// Its crypto service encrypts codes for a custom email sender trigger, which the portal never
+// configures, and loads the AWS Encryption SDK when it loads (a sixth of this process's start-up):
+// the service is loaded at its first use instead.
+const cryptoFile = cognitoRequire.resolve("./lib/services/crypto.js");
+preload(cryptoFile, {
+  CryptoService: class LazyCryptoService {
+    constructor(config) {
+      this.config = config;
+    }
+    encrypt(ctx, plaintext) {
+      if (!this.real) {
+        awsSdkRequire("../clients/kms");
+        const loaded = new Module(cryptoFile, module);
+        loaded.load(cryptoFile);
+        this.real = new loaded.exports.CryptoService(this.config);
+      }
+      return this.real.encrypt(ctx, plaintext);
+    }
+  },
+});
 
 // cognito-local writes a user pool's whole JSON file on every change and answers only when the
 // write is done, through JSON.stringify with a replacer function (called for every key, to turn
