@@ -1,11 +1,12 @@
 import { CognitoJwtVerifier, JwtVerifier } from "aws-jwt-verify";
 import { validateCognitoJwtFields } from "aws-jwt-verify/cognito-verifier";
-import { NonRetryableFetchError } from "aws-jwt-verify/error";
 import type { Fetcher } from "aws-jwt-verify/https";
+import { SimpleFetcher } from "aws-jwt-verify/https";
 import type { Jwks } from "aws-jwt-verify/jwk";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { LRUCache } from "lru-cache";
+import { Agent as HttpAgent } from "node:http";
 import { UnauthenticatedError } from "../errors.js";
 
 /** What the API takes from a verified Cognito token. */
@@ -69,18 +70,18 @@ export function cognitoIssuer(userPoolId: string): string | undefined {
 }
 
 /**
- * Downloads a JWKS over http or https. aws-jwt-verify's own fetcher speaks https only (right for
- * Cognito); a stand-in serves its JWKS over plain http on 127.0.0.1.
+ * aws-jwt-verify's own fetcher (its timeouts, one retry) for the JWKS at `jwksUri`. It sends
+ * https requests; a stand-in serves its JWKS over plain http on 127.0.0.1, which it reaches
+ * through an http agent. (Node's global fetch would load undici at a cold start just for this.)
  */
-export class JwksFetcher implements Fetcher {
-  constructor(private readonly timeoutMs = 5000) {}
-
-  async fetch(uri: string): Promise<ArrayBuffer> {
-    const res = await fetch(uri, { signal: AbortSignal.timeout(this.timeoutMs) });
-    if (!res.ok)
-      throw new NonRetryableFetchError(uri, `Status code is ${res.status}, expected 200`);
-    return res.arrayBuffer();
-  }
+export function jwksFetcher(jwksUri: string, timeoutMs = 5000): Fetcher {
+  return new SimpleFetcher({
+    defaultRequestOptions: {
+      timeout: timeoutMs,
+      responseTimeout: timeoutMs,
+      ...(jwksUri.startsWith("http:") ? { agent: new HttpAgent() } : {}),
+    },
+  });
 }
 
 function createVerifier(options: TokenVerifierOptions): { kind: VerifierKind; verifier: Verifier } {
@@ -106,7 +107,11 @@ function createVerifier(options: TokenVerifierOptions): { kind: VerifierKind; ve
         customJwtCheck: ({ payload }) =>
           validateCognitoJwtFields(payload, { tokenUse: null, clientId: options.clientId }),
       },
-      { jwksCache: new SimpleJwksCache({ fetcher: new JwksFetcher(options.jwksTimeoutMs) }) },
+      {
+        jwksCache: new SimpleJwksCache({
+          fetcher: jwksFetcher(options.jwksUri, options.jwksTimeoutMs),
+        }),
+      },
     ),
   };
 }

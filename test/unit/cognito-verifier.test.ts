@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JwksFetcher, TokenVerifier, cognitoIssuer } from "../../src/auth/token-verifier.js";
+import { TokenVerifier, cognitoIssuer, jwksFetcher } from "../../src/auth/token-verifier.js";
 
 /**
  * Which aws-jwt-verify verifier checks the API's tokens, and why the stand-in cannot use the
@@ -161,7 +161,7 @@ describe("TokenVerifier picks the verifier by issuer", () => {
   }
 });
 
-describe("JwksFetcher: the stand-in's JWKS over plain http", () => {
+describe("jwksFetcher: the stand-in's JWKS over plain http", () => {
   let server: Server;
   let base: string;
   const hits: string[] = [];
@@ -182,10 +182,13 @@ describe("JwksFetcher: the stand-in's JWKS over plain http", () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it("downloads over http, and refuses a non-200 answer without retrying", async () => {
-    const f = new JwksFetcher(2000);
-    const body = await f.fetch(`${base}/${LOCAL_POOL}/.well-known/jwks.json`);
+    const uri = `${base}/${LOCAL_POOL}/.well-known/jwks.json`;
+    const f = jwksFetcher(uri, 2000);
+    const body = await f.fetch(uri);
     expect(JSON.parse(Buffer.from(body).toString())).toEqual(jwks);
+    hits.length = 0;
     await expect(f.fetch(`${base}/missing`)).rejects.toThrow(NonRetryableFetchError);
+    expect(hits).toEqual(["/missing"]);
   });
 
   it("a stand-in verifier loads the JWKS on hydrate() and verifies with it", async () => {
