@@ -171,7 +171,8 @@ export function literalSchemaKeys(source: string): string {
     /([{,]\s*)\[(_[A-Za-z0-9_]*)\]:/g,
     (whole, before: string, name: string) => {
       const value = constants.get(name);
-      return value === undefined ? whole : `${before}${value}:`;
+      // `{ "__proto__": v }` would set the prototype where `{ ["__proto__"]: v }` sets a key.
+      return value === undefined || value === '"__proto__"' ? whole : `${before}${value}:`;
     },
   );
 }

@@ -240,6 +240,10 @@ describe("build:lambda schema files (literalSchemaKeys)", () => {
     expect(out).toContain('[{ "httpHeader": "x-amz-a" }]');
     // Not a plain string constant (escapes), or not named _…: left as written.
     expect(out).toContain("[_q]: 1, [n0]: 2");
+    // A literal "__proto__" key would set the prototype: that one keeps its brackets.
+    expect(literalSchemaKeys('export var P$ = [{ [_p]: 1 }];\nconst _p = "__proto__";')).toContain(
+      "[_p]: 1",
+    );
   });
 
   it("lets the bundler leave out the schemas nothing uses, with the same values for those it keeps", async () => {
