@@ -36,6 +36,8 @@ export const LEFT_OUT: Readonly<Record<string, string>> = {
     "only Apollo's usage reporting and inline trace plugins (GraphOS) load it, and the API configures neither",
   "@apollo/utils.usagereporting":
     "only Apollo's usage reporting plugin (GraphOS) loads it, and the API configures none; its CommonJS helpers would make the bundle keep every export of graphql",
+  "@graphql-tools/schema":
+    "Apollo Server builds a schema with it only from typeDefs and resolvers; the API hands it the schema type-graphql built",
   "./playground/playground.js":
     "the GraphQL playground serves its files from node_modules, which the function does not have (GRAPHQL_PLAYGROUND is false in terraform/api.tf)",
 };
