@@ -21,8 +21,8 @@ import { crc32, deflateRawSync } from "node:zlib";
  *
  * A cold start pays for every byte of the bundle (V8 scans it all) and for every module it runs
  * while loading, so the bundle leaves out what the function never runs (LEFT_OUT, PARTS,
- * REPLACED, EMPTY), and its source maps are small (compactSourceMap) and only for the files that
- * hold project code.
+ * REPLACED, EMPTY, and the AWS SDK schemas of operations the API never sends: smallSchemas), and
+ * its source maps are small (compactSourceMap) and only for the files that hold project code.
  */
 
 /**
