@@ -45,7 +45,8 @@ awsSdkRequire("../clients/lambda");
 preload(awsSdkEntry, awsSdkRequire("./core"));
 
 // Its crypto service encrypts codes for a custom email sender trigger, which the portal never
-// configures, and loads the AWS Encryption SDK when it loads (a sixth of this process's start-up):
+// configures, and loads the AWS Encryption SDK and its dependencies when it loads, a large part of
+// this process's start-up:
 // the service is loaded at its first use instead.
 const cryptoFile = cognitoRequire.resolve("./lib/services/crypto.js");
 preload(cryptoFile, {
