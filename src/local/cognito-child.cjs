@@ -46,8 +46,7 @@ preload(awsSdkEntry, awsSdkRequire("./core"));
 
 // Its crypto service encrypts codes for a custom email sender trigger, which the portal never
 // configures, and loads the AWS Encryption SDK and its dependencies when it loads, a large part of
-// this process's start-up:
-// the service is loaded at its first use instead.
+// this process's start-up: the service is loaded at its first use instead.
 const cryptoFile = cognitoRequire.resolve("./lib/services/crypto.js");
 preload(cryptoFile, {
   CryptoService: class LazyCryptoService {
