@@ -1,9 +1,11 @@
 "use strict";
 /**
- * What both emulator children share: talking to the parent over IPC, and stopping cleanly on
- * SIGTERM or when the parent goes away (IPC disconnect, even after a SIGKILL). Ctrl-C reaches the
- * whole process group, so SIGINT is left to the parent, which drains its own requests first.
+ * What the emulator children share: talking to the parent over IPC, stopping cleanly on SIGTERM
+ * or when the parent goes away (IPC disconnect, even after a SIGKILL), and replacing a file so
+ * that a reader never sees half of it. Ctrl-C reaches the whole process group, so SIGINT is left
+ * to the parent, which drains its own requests first.
  */
+const { renameSync, writeFileSync } = require("node:fs");
 const { setTimeout } = require("node:timers");
 
 function childLifecycle(scriptName) {
@@ -56,4 +58,10 @@ function childLifecycle(scriptName) {
   };
 }
 
-module.exports = { childLifecycle };
+/** Writes `data` beside `file`, then renames it over `file`: a reader sees the old or the new. */
+function replaceFileSync(file, data, options) {
+  writeFileSync(`${file}.partial`, data, options);
+  renameSync(`${file}.partial`, file);
+}
+
+module.exports = { childLifecycle, replaceFileSync };

@@ -16,7 +16,7 @@ process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = "1";
 const Module = require("node:module");
 const path = require("node:path");
 const { createRequire } = Module;
-const { childLifecycle } = require("./child-lifecycle.cjs");
+const { childLifecycle, replaceFileSync } = require("./child-lifecycle.cjs");
 
 const lifecycle = childLifecycle("cognito-child.cjs");
 
@@ -73,7 +73,6 @@ preload(cryptoFile, {
 // never sees half a file; what is not yet written when the process exits (SIGTERM, the parent
 // gone) is written then. Writes are synchronous: none is ever in flight at exit. JSON.stringify
 // alone writes the same ISO strings (Date#toJSON); reading keeps cognito-local's own reviver.
-const { renameSync, writeFileSync } = require("node:fs");
 const { setTimeout } = require("node:timers");
 const WRITE_BEHIND_MS = 20;
 const StormDB = cognitoRequire("stormdb");
@@ -95,12 +94,12 @@ StormDB.localFileEngine = class WriteBehindEngine extends LocalFileEngine {
   }
   flush() {
     if (!unwritten.delete(this)) return;
-    writeFileSync(`${this.path}.partial`, this.serialize(this.latest));
-    renameSync(`${this.path}.partial`, this.path);
+    replaceFileSync(this.path, this.serialize(this.latest));
   }
 };
 process.on("exit", () => {
-  for (const engine of [...unwritten]) engine.flush();
+  // flush() deletes the engine it writes: a Set's iteration goes on past a deleted entry.
+  for (const engine of unwritten) engine.flush();
 });
 
 // It signs every token with its private key as PEM text, which jsonwebtoken parses again each

@@ -9,10 +9,10 @@
  * Reports `{ type: "ready", port }` or `{ type: "failed", message, code }` over IPC. Exits on
  * SIGTERM and when the IPC channel closes (the parent died, even by SIGKILL).
  */
-const { mkdirSync, renameSync, writeFileSync } = require("node:fs");
+const { mkdirSync } = require("node:fs");
 const http = require("node:http");
 const path = require("node:path");
-const { childLifecycle } = require("./child-lifecycle.cjs");
+const { childLifecycle, replaceFileSync } = require("./child-lifecycle.cjs");
 
 const lifecycle = childLifecycle("ses-child.cjs");
 const opts = JSON.parse(process.env.LOCAL_STACK_CHILD_OPTIONS || "{}");
@@ -40,10 +40,7 @@ function loadStandIn() {
       ({ body }) => {
         const stamp = new Date(email.at * 1000).toISOString().replace(/[:.]/g, "-");
         const name = `${stamp}-${String(email.messageId).replace(/[^\w.-]/g, "_")}.eml`;
-        // Written aside, then renamed: a reader of the folder never sees half a message.
-        const file = path.join(opts.mailDir, name);
-        writeFileSync(`${file}.partial`, body, { mode: 0o600 });
-        renameSync(`${file}.partial`, file);
+        replaceFileSync(path.join(opts.mailDir, name), body, { mode: 0o600 });
       },
       (err) => process.stderr.write(`could not write ${email.messageId} as .eml: ${err}\n`),
     );
