@@ -35,8 +35,8 @@ export default defineConfig({
     // content and configuration; a fresh install starts it empty).
     experimental: { fsModuleCache: true },
     // Most of a test waits on the stand-ins, Chromium or child processes: more files than cores
-    // run at once (vitest would run one at a time on a 2-core machine). Three, not four: the
-    // fourth file mostly competed for the same two cores (docs/performance.md, "The test suite").
+    // run at once (vitest would run one at a time on a 2-core machine). Three, not four: with four
+    // the same run took longer and more CPU here (docs/performance.md, "The test suite").
     maxWorkers: 3,
     setupFiles: ["test/setup.ts"],
     sequence: { sequencer: LongestFirst },
