@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { startFixture } from "./lib/fixture.js";
-import type { Fixture } from "./lib/fixture.js";
+import type { Fixture, FixtureOptions } from "./lib/fixture.js";
 import { SECTION_TITLES, machine } from "./lib/report.js";
 import type { Machine, Row } from "./lib/report.js";
 import { buildRig } from "./lib/rig.js";
@@ -42,10 +42,12 @@ export interface BenchOptions {
   readonly throughputRounds: number;
   readonly coldStartRounds: number;
   readonly soakSeconds: number;
+  /** The stand-ins to use (see FixtureOptions.startStack); a local stack of the bench's own if not given. */
+  readonly startStack?: FixtureOptions["startStack"];
   readonly log: (line: string) => void;
 }
 
-export const FULL: Omit<BenchOptions, "log" | "only"> = {
+export const FULL: Omit<BenchOptions, "log" | "only" | "startStack"> = {
   tiny: false,
   rounds: 7,
   warmupRounds: 2,
@@ -64,7 +66,7 @@ export const FULL: Omit<BenchOptions, "log" | "only"> = {
 };
 
 /** Tiny sizes: every code path, no meaningful timing (what `npm test` runs). */
-export const TINY: Omit<BenchOptions, "log" | "only"> = {
+export const TINY: Omit<BenchOptions, "log" | "only" | "startStack"> = {
   tiny: true,
   rounds: 1,
   warmupRounds: 0,
@@ -79,12 +81,13 @@ export const TINY: Omit<BenchOptions, "log" | "only"> = {
   throughputSeconds: 0.05,
   throughputRounds: 1,
   coldStartRounds: 1,
-  soakSeconds: 1,
+  // One half-second step of warm-up, then half a second measured.
+  soakSeconds: 0.5,
 };
 
 export interface BenchReport {
   readonly machine: Machine;
-  readonly options: Omit<BenchOptions, "log">;
+  readonly options: Omit<BenchOptions, "log" | "startStack">;
   readonly seconds: number;
   readonly rows: Row[];
 }
@@ -103,6 +106,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       bigFolder: wants(3) ? o.bigFolder : 0,
       generalFiles: 10,
       extraCustomers: wants(2) ? Math.max(0, o.customersPage - 2) : 0,
+      ...(o.startStack ? { startStack: o.startStack } : {}),
       log: o.log,
     });
     rig = await buildRig(fixture, {
@@ -163,6 +167,6 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     for (const [i, row] of rows.entries())
       if (row.timed && row.pass !== null)
         rows[i] = { ...row, pass: null, note: `${row.note ?? ""} (tiny run: timing not judged)` };
-  const { log: _log, ...options } = o;
+  const { log: _log, startStack: _startStack, ...options } = o;
   return { machine: m, options, seconds: Math.round((Date.now() - started) / 100) / 10, rows };
 }

@@ -188,21 +188,28 @@ export interface FixtureOptions {
   readonly generalFiles: number;
   /** Customers in the pool besides the two above (for the customers page). */
   readonly extraCustomers: number;
+  /**
+   * The stand-ins, when the caller has them (the test run's shared ones, a user pool and bucket
+   * of this fixture's own); else a local stack of its own, stopped with the fixture.
+   */
+  readonly startStack?: () => Promise<LocalStack>;
   readonly log: (line: string) => void;
 }
 
 /** Local stack + app + customers + files. */
 export async function startFixture(o: FixtureOptions): Promise<Fixture> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "portal-bench-"));
+  const dataDir = o.startStack ? undefined : await mkdtemp(path.join(os.tmpdir(), "portal-bench-"));
   const t0 = Date.now();
-  const stack = await startLocalStack({
-    dataDir,
-    adminEmail: "admin@bench.test",
-    corsOrigins: BENCH_SETTINGS.corsOrigins,
-    log: silentLogger,
-    cognitoPort: 0,
-    s3Port: 0,
-  });
+  const stack = dataDir
+    ? await startLocalStack({
+        dataDir,
+        adminEmail: "admin@bench.test",
+        corsOrigins: BENCH_SETTINGS.corsOrigins,
+        log: silentLogger,
+        cognitoPort: 0,
+        s3Port: 0,
+      })
+    : await o.startStack!();
   const app = await createApp(BENCH_SETTINGS, localBackends(stack, 10_000), discardingLogger());
   const url = await app.listen(0, "127.0.0.1");
   const counter = countAwsCalls(app.clients);
@@ -281,7 +288,7 @@ export async function startFixture(o: FixtureOptions): Promise<Fixture> {
     async stop() {
       await app.close();
       await stack.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
