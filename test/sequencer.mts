@@ -16,6 +16,10 @@ const LONGEST = [
   "test/e2e/browser.test.ts",
   "test/local-stack.test.ts",
   "test/security/fuzz.test.ts",
+  "test/integration/account.test.ts",
+  "test/security/faults.test.ts",
+  "test/terraform/terraform-cli.test.ts",
+  "test/integration/lambda-bundle.test.ts",
 ];
 
 export class LongestFirst extends BaseSequencer {
