@@ -10,7 +10,7 @@ import {
 import { startTestApp } from "../helpers/app.js";
 import type { TestApp } from "../helpers/app.js";
 import { startTestStack } from "../helpers/stack.js";
-import { chromiumOrWarn, launchChromium } from "./chromium.js";
+import { chromiumOrWarn, releaseChromium, sharedChromium } from "./chromium.js";
 import { buildTestPage, serveStatic } from "./page/serve.js";
 import type { StaticSite } from "./page/serve.js";
 
@@ -53,12 +53,12 @@ describe.skipIf(!CHROMIUM)("in Chromium: sign-in, direct-to-S3 upload, listing, 
       created.data.createCustomer.temporaryPassword,
       PASSWORD,
     );
-    browser = await launchChromium(CHROMIUM!);
+    browser = await sharedChromium(CHROMIUM!);
   });
 
   afterAll(async () => {
     await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
+    await releaseChromium(browser);
     await t?.stop();
     await t?.stack.stop();
     await site?.close();
@@ -200,10 +200,10 @@ describe.skipIf(!CHROMIUM)("in Chromium: the offline GraphQL playground", () => 
 
   beforeAll(async () => {
     t = await startTestApp();
-    browser = await launchChromium(CHROMIUM!);
+    browser = await sharedChromium(CHROMIUM!);
   });
   afterAll(async () => {
-    await browser?.close();
+    await releaseChromium(browser);
     await t?.stop();
   });
 

@@ -42,6 +42,27 @@ export function chromiumOrWarn(what: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The Chromium of this test worker, launched by the first browser test file it runs and used by
+ * the next ones (vitest runs a worker's files one after another): each file works in contexts of
+ * its own and closes them with `releaseChromium`. Playwright closes the browser when the worker
+ * exits. A launch and its helper processes cost over a CPU-second.
+ */
+let workerChromium: Promise<Browser> | undefined;
+
+export function sharedChromium(executablePath: string): Promise<Browser> {
+  workerChromium ??= launchChromium(executablePath).then((browser) => {
+    browser.on("disconnected", () => (workerChromium = undefined));
+    return browser;
+  });
+  return workerChromium;
+}
+
+/** Closes every context of the worker's Chromium: what the file that ends now opened in it. */
+export async function releaseChromium(browser: Browser | undefined): Promise<void> {
+  await Promise.all(browser?.contexts().map((context) => context.close()) ?? []);
+}
+
 /** Headless, no sandbox (containers), no GPU, no background traffic; a fresh profile each launch. */
 export function launchChromium(executablePath: string): Promise<Browser> {
   return chromium.launch({

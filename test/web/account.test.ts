@@ -8,6 +8,7 @@ import { chromiumOrWarn } from "../e2e/chromium.js";
 import {
   expectAccessible,
   launch,
+  release,
   newActor,
   screenshots,
   signInUi,
@@ -35,7 +36,7 @@ describe.skipIf(!CHROMIUM)("web app, account lifecycle", () => {
     [w, browser] = await Promise.all([startWebStack(), launch(CHROMIUM!)]);
   });
   afterAll(async () => {
-    await browser?.close();
+    await release(browser);
     await w?.stop();
   });
 

@@ -12,6 +12,7 @@ import {
   axeViolations,
   expectAccessible,
   launch,
+  release,
   newActor,
   screenshots,
   seedFiles,
@@ -66,7 +67,7 @@ describe.skipIf(!CHROMIUM)("web app, admin", () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await release(browser);
     await w?.stop();
   });
 

@@ -15,6 +15,7 @@ import { chromiumOrWarn } from "../e2e/chromium.js";
 import {
   expectAccessible,
   launch,
+  release,
   newActor,
   screenshots,
   seedFiles,
@@ -73,7 +74,7 @@ describe.skipIf(!CHROMIUM)("web app, customer", () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await release(browser);
     await w?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });

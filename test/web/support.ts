@@ -16,7 +16,7 @@ import {
   startPrivateTestStack,
   startTestStack,
 } from "../helpers/stack.js";
-import { launchChromium } from "../e2e/chromium.js";
+import { sharedChromium } from "../e2e/chromium.js";
 import { putObjectsOnDisk } from "../helpers/s3-disk.js";
 import { buildWebAppOnce } from "../helpers/web-build.js";
 
@@ -80,9 +80,12 @@ export async function startWebStack(
   };
 }
 
+/** The test worker's Chromium (see sharedChromium); release it in afterAll. */
 export function launch(executablePath: string): Promise<Browser> {
-  return launchChromium(executablePath);
+  return sharedChromium(executablePath);
 }
+
+export { releaseChromium as release } from "../e2e/chromium.js";
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
