@@ -3,6 +3,8 @@ import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from "@aws-sdk/cl
 import type { CORSRule } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Sealer } from "../../src/common/sealer.js";
@@ -17,6 +19,15 @@ export const TEST_CORS_ORIGIN = "http://localhost:5173";
 /** Fresh temporary data folder for a test stack. */
 export function makeTestDataDir(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), "portal-stack-"));
+}
+
+/** An http URL on loopback where nothing listens: a connection to it is refused at once. */
+export async function refusingUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
 }
 
 /** Deletes a test stack's data folder (call after stop()). */
