@@ -11,6 +11,7 @@ import type { LocalStack } from "../../src/local/stack.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import type { Logger } from "../../src/log.js";
 import { localBackends } from "../../src/local/stack.js";
+import { postJson } from "./post.js";
 import { TEST_CORS_ORIGIN, startPrivateTestStack, startTestStack } from "./stack.js";
 
 export const TEST_SETTINGS: AppSettings = {
@@ -156,20 +157,12 @@ export async function startTestApp(
     headers: Record<string, string> = {},
   ): Promise<{ status: number; body: GqlResult<never>; headers: Headers }> => {
     const query = typeof document === "string" ? document : print(document);
-    const res = await fetch(`${url}/graphql`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...headers,
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    return {
-      status: res.status,
-      body: (await res.json()) as GqlResult<never>,
-      headers: res.headers,
-    };
+    const res = await postJson(
+      `${url}/graphql`,
+      { query, variables },
+      { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    );
+    return { status: res.status, body: res.json as GqlResult<never>, headers: res.headers };
   };
   const http = httpAny as TestApp["http"];
 

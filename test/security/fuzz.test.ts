@@ -14,6 +14,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_SETTINGS, startTestApp } from "../helpers/app.js";
 import type { GqlResult, TestApp } from "../helpers/app.js";
+import { postJson } from "../helpers/post.js";
 import { stubAwsCommands } from "./support.js";
 import { makeWorld } from "./world.js";
 import type { World } from "./world.js";
@@ -224,12 +225,12 @@ describe("fuzzing every argument of every operation (fast-check): no 5xx, no int
           if (f.args.length === 0) continue;
           await fc.assert(
             fc.asyncProperty(varsArb, async (variables) => {
-              const res = await fetch(`${t.url}/graphql`, {
-                method: "POST",
-                headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-                body: JSON.stringify({ query: document, variables }),
-              });
-              const body = (await res.json()) as GqlResult;
+              const res = await postJson(
+                `${t.url}/graphql`,
+                { query: document, variables },
+                { authorization: `Bearer ${token}` },
+              );
+              const body = res.json as GqlResult;
               const codes = (body.errors ?? []).map((e) => String(e.extensions?.code));
               const k = `${actor} ${f.name} ${res.status} ${codes[0] ?? "ok"}`;
               STATS[k] = (STATS[k] ?? 0) + 1;
