@@ -45,8 +45,8 @@ export function chromiumOrWarn(what: string): string | undefined {
 /**
  * The Chromium of this test worker, launched by the first browser test file it runs and used by
  * the next ones (vitest runs a worker's files one after another): each file works in contexts of
- * its own and closes them with `releaseChromium`. Playwright closes the browser when the worker
- * exits. A launch and its helper processes cost over a CPU-second.
+ * its own and closes them with `releaseChromium`, as Playwright's own test runner keeps one browser
+ * per worker. Playwright closes the browser when the worker exits.
  */
 let workerChromium: Promise<Browser> | undefined;
 
