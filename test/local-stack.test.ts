@@ -14,7 +14,7 @@ import {
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -175,6 +175,15 @@ describe("local stack", () => {
     expect(stack.s3.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(stack.region).toBe("us-east-1");
     expect(stack.s3.bucket).toBe("portal-local");
+  });
+
+  it("runs s3rver from its one-file bundle under node_modules/.cache, named by a hash of its inputs", () => {
+    const args = execFileSync("ps", ["-o", "args=", "-p", String(stack.childPids().s3)], {
+      encoding: "utf8",
+    });
+    expect(args).toMatch(
+      /--openssl-legacy-provider \S*node_modules\/\.cache\/portal-local\/s3-child\.[0-9a-f]{16}\.cjs/,
+    );
   });
 
   it("seeds the pool, app client and groups", async () => {

@@ -8,6 +8,7 @@ import type { Logger } from "../log.js";
 import {
   EmulatorProcess,
   EmulatorStartError,
+  bundledChildScript,
   childScript,
   findFreePort,
 } from "./emulator-process.js";
@@ -144,7 +145,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   });
   const s3Proc = new EmulatorProcess({
     name: "s3rver",
-    script: childScript("s3-child.cjs"),
+    script: await bundledChildScript("s3-child.cjs", log),
     cwd: s3Dir,
     // s3rver cuts the first 16 characters off koa-logger's line, which only works on the
     // coloured form; the colours are stripped again before logging.
