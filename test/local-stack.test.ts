@@ -28,7 +28,11 @@ import {
 } from "../src/auth/admins.js";
 import { runCreateAdmin } from "../src/cli/create-admin.js";
 import { meetsPasswordPolicy } from "../src/auth/password-policy.js";
-import { childScript, sanitiseChildLine } from "../src/local/emulator-process.js";
+import {
+  bundledChildScript,
+  childScript,
+  sanitiseChildLine,
+} from "../src/local/emulator-process.js";
 import {
   LocalStackInUseError,
   createLocalCognitoClient,
@@ -36,7 +40,8 @@ import {
   startLocalStack,
 } from "../src/local/stack.js";
 import type { LocalStack, LocalStackOptions } from "../src/local/stack.js";
-import { silentLogger } from "../src/log.js";
+import { createLogger, silentLogger } from "../src/log.js";
+import { stateFile } from "../src/local/state.js";
 import {
   TEST_ADMIN_EMAIL,
   TEST_CORS_ORIGIN,
@@ -184,6 +189,24 @@ describe("local stack", () => {
     expect(args).toMatch(
       /--openssl-legacy-provider \S*node_modules\/\.cache\/portal-local\/s3-child\.[0-9a-f]{16}\.cjs/,
     );
+  });
+
+  it("starts s3rver from its script when the bundle cannot be built, and says why in a debug line", async () => {
+    const lines: string[] = [];
+    // A cache folder under a file: it cannot be made.
+    const notAFolder = path.join(stateFile(stack.dataDir), "cache");
+    const script = await bundledChildScript(
+      "s3-child.cjs",
+      createLogger("debug", {}, (line) => lines.push(line)),
+      notAFolder,
+    );
+    expect(script).toBe(childScript("s3-child.cjs"));
+    expect(lines.map((l) => JSON.parse(l) as { msg: string; child: string })).toEqual([
+      expect.objectContaining({
+        msg: "stand-in bundle not built: the child loads its packages one by one",
+        child: "s3-child.cjs",
+      }),
+    ]);
   });
 
   it("seeds the pool, app client and groups", async () => {

@@ -24,9 +24,7 @@ export function findPackageRoot(from: string = __dirname): string {
  * The children are plain .cjs files kept in src/local: tsc does not copy them to dist/, and the
  * same path works from the build and from vitest running the TS sources.
  */
-export function childScript(
-  name: "cognito-child.cjs" | "s3-child.cjs" | "ses-child.cjs" | "child-lifecycle.cjs",
-): string {
+export function childScript(name: "cognito-child.cjs" | "s3-child.cjs" | "ses-child.cjs"): string {
   return path.join(findPackageRoot(), "src", "local", name);
 }
 
@@ -37,13 +35,19 @@ export function childScript(
  * start. A child started from it reads one file instead of its packages' hundreds. When it cannot
  * be built, the script itself (said in a debug line).
  */
-export async function bundledChildScript(name: "s3-child.cjs", log: Logger): Promise<string> {
-  const root = findPackageRoot();
+export async function bundledChildScript(
+  name: "s3-child.cjs",
+  log: Logger,
+  dir = path.join(findPackageRoot(), "node_modules", ".cache", "portal-local"),
+): Promise<string> {
   const source = childScript(name);
   const hash = createHash("sha256");
-  for (const file of [source, childScript("child-lifecycle.cjs"), "package-lock.json"])
-    hash.update(await readFile(path.resolve(root, file)).catch(() => Buffer.alloc(0)));
-  const dir = path.join(root, "node_modules", ".cache", "portal-local");
+  for (const file of [
+    source,
+    path.join(path.dirname(source), "child-lifecycle.cjs"),
+    path.join(findPackageRoot(), "package-lock.json"),
+  ])
+    hash.update(await readFile(file).catch(() => Buffer.alloc(0)));
   const out = path.join(
     dir,
     `${path.basename(name, ".cjs")}.${hash.digest("hex").slice(0, 16)}.cjs`,
@@ -66,7 +70,8 @@ export async function bundledChildScript(name: "s3-child.cjs", log: Logger): Pro
     await rename(tmp, out);
     return out;
   } catch (err) {
-    await rm(tmp, { force: true });
+    // A half-written file, if any (nothing to remove when the folder could not be made).
+    await rm(tmp, { force: true }).catch(() => undefined);
     log.debug("stand-in bundle not built: the child loads its packages one by one", {
       child: name,
       error: err instanceof Error ? err.message : String(err),
