@@ -2,7 +2,7 @@ import {
   AdminUpdateUserAttributesCommand,
   UpdateUserAttributesCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { post } from "../bench/lib/http.js";
+import { post } from "../helpers/post.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalCognitoClient } from "../../src/local/stack.js";
 import { TEST_CUSTOMER_PASSWORD, codes, startTestApp } from "../helpers/app.js";

@@ -1,53 +1,7 @@
-import { Agent, request } from "node:http";
-import type { IncomingHttpHeaders } from "node:http";
+import { Agent } from "node:http";
 import { Worker } from "node:worker_threads";
-
-export interface HttpReply {
-  readonly status: number;
-  readonly body: string;
-}
-
-/**
- * One POST with node:http (a connection of its own unless `agent` keeps one), from `localAddress`
- * when given: a client at another loopback address is another source to the API.
- */
-export function post(
-  url: URL,
-  body: string,
-  options: { agent?: Agent; localAddress?: string; headers?: Record<string, string> } = {},
-): Promise<HttpReply & { headers: IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        ...(options.agent ? { agent: options.agent } : {}),
-        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString("utf8"),
-            headers: res.headers,
-          }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+import { post } from "../../helpers/post.js";
+import type { HttpReply } from "../../helpers/post.js";
 
 /** A keep-alive client for one base URL (one connection: requests go one after another). */
 export function httpClient(baseUrl: string): {

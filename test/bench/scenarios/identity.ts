@@ -3,7 +3,7 @@ import { parse, specifiedRules, validate } from "graphql";
 import { duplicateFieldsRule } from "../../../src/graphql/duplicate-fields.js";
 import { MAX_TOKENS, queryLimitRules } from "../../../src/graphql/limits.js";
 import type { Fixture } from "../lib/fixture.js";
-import { post } from "../lib/http.js";
+import { post } from "../../helpers/post.js";
 import type { Row } from "../lib/report.js";
 import { compare, median, round } from "../lib/stats.js";
 import type { CompareOptions } from "../lib/stats.js";
