@@ -1,18 +1,18 @@
 import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createApp } from "../../../src/app.js";
 import type { App, AppSettings } from "../../../src/app.js";
 import { buildKey } from "../../../src/files/keys.js";
 import type { Context } from "../../../src/auth/context.js";
-import { startLocalStack, createLocalS3Client } from "../../../src/local/stack.js";
+import { createLocalS3Client } from "../../../src/local/stack.js";
 import type { LocalStack } from "../../../src/local/stack.js";
-import { createLogger, silentLogger } from "../../../src/log.js";
+import { createLogger } from "../../../src/log.js";
 import type { Logger } from "../../../src/log.js";
 import { localBackends } from "../../../src/local/stack.js";
+import { startPrivateTestStack } from "../../helpers/stack.js";
 import { countAwsCalls } from "./aws-counter.js";
 
 export const BENCH_SETTINGS: AppSettings = {
@@ -190,7 +190,8 @@ export interface FixtureOptions {
   readonly extraCustomers: number;
   /**
    * The stand-ins, when the caller has them (the test run's shared ones, a user pool and bucket
-   * of this fixture's own); else a local stack of its own, stopped with the fixture.
+   * of this fixture's own); else a local stack of its own in a temporary folder, both gone when
+   * the fixture stops.
    */
   readonly startStack?: () => Promise<LocalStack>;
   readonly log: (line: string) => void;
@@ -198,18 +199,13 @@ export interface FixtureOptions {
 
 /** Local stack + app + customers + files. */
 export async function startFixture(o: FixtureOptions): Promise<Fixture> {
-  const dataDir = o.startStack ? undefined : await mkdtemp(path.join(os.tmpdir(), "portal-bench-"));
   const t0 = Date.now();
-  const stack = dataDir
-    ? await startLocalStack({
-        dataDir,
+  const stack = o.startStack
+    ? await o.startStack()
+    : await startPrivateTestStack({
         adminEmail: "admin@bench.test",
         corsOrigins: BENCH_SETTINGS.corsOrigins,
-        log: silentLogger,
-        cognitoPort: 0,
-        s3Port: 0,
-      })
-    : await o.startStack!();
+      });
   const app = await createApp(BENCH_SETTINGS, localBackends(stack, 10_000), discardingLogger());
   const url = await app.listen(0, "127.0.0.1");
   const counter = countAwsCalls(app.clients);
@@ -288,7 +284,6 @@ export async function startFixture(o: FixtureOptions): Promise<Fixture> {
     async stop() {
       await app.close();
       await stack.stop();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
