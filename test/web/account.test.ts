@@ -4,16 +4,8 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SetPasswordWithTokenDocument } from "../../src/client/index.js";
 import { nextMail } from "../helpers/mail.js";
-import { chromiumOrWarn } from "../e2e/chromium.js";
-import {
-  expectAccessible,
-  launch,
-  release,
-  newActor,
-  screenshots,
-  signInUi,
-  startWebStack,
-} from "./support.js";
+import { chromiumOrWarn, releaseChromium, sharedChromium } from "../e2e/chromium.js";
+import { expectAccessible, newActor, screenshots, signInUi, startWebStack } from "./support.js";
 import type { WebStack } from "./support.js";
 
 const CHROMIUM = chromiumOrWarn("Web app in Chromium (account lifecycle)");
@@ -33,10 +25,10 @@ describe.skipIf(!CHROMIUM)("web app, account lifecycle", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    [w, browser] = await Promise.all([startWebStack(), launch(CHROMIUM!)]);
+    [w, browser] = await Promise.all([startWebStack(), sharedChromium(CHROMIUM!)]);
   });
   afterAll(async () => {
-    await release(browser);
+    await releaseChromium(browser);
     await w?.stop();
   });
 

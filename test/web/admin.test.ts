@@ -7,12 +7,10 @@ import {
   FilesDocument,
   SignInDocument,
 } from "../../src/client/index.js";
-import { chromiumOrWarn } from "../e2e/chromium.js";
+import { chromiumOrWarn, releaseChromium, sharedChromium } from "../e2e/chromium.js";
 import {
   axeViolations,
   expectAccessible,
-  launch,
-  release,
   newActor,
   screenshots,
   seedFiles,
@@ -38,7 +36,7 @@ describe.skipIf(!CHROMIUM)("web app, admin", () => {
   let admin: string;
 
   beforeAll(async () => {
-    [w, browser] = await Promise.all([startWebStack(), launch(CHROMIUM!)]);
+    [w, browser] = await Promise.all([startWebStack(), sharedChromium(CHROMIUM!)]);
     admin = await w.t.adminToken();
     const customers = [
       ["acme", "Acme Ltd"],
@@ -67,7 +65,7 @@ describe.skipIf(!CHROMIUM)("web app, admin", () => {
   });
 
   afterAll(async () => {
-    await release(browser);
+    await releaseChromium(browser);
     await w?.stop();
   });
 

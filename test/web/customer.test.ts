@@ -11,11 +11,9 @@ import {
   StartMultipartUploadDocument,
   UpdateCustomerDocument,
 } from "../../src/client/index.js";
-import { chromiumOrWarn } from "../e2e/chromium.js";
+import { chromiumOrWarn, releaseChromium, sharedChromium } from "../e2e/chromium.js";
 import {
   expectAccessible,
-  launch,
-  release,
   newActor,
   screenshots,
   seedFiles,
@@ -55,7 +53,7 @@ describe.skipIf(!CHROMIUM)("web app, customer", () => {
         { uploadMaxBytes: 16 * MIB, multipartMaxBytes: 60 * MIB },
         { privateStack: true }, // the refusals test stops S3
       ),
-      launch(CHROMIUM!),
+      sharedChromium(CHROMIUM!),
       mkdtemp(path.join(os.tmpdir(), "portal-web-files-")),
     ]);
     admin = await w.t.adminToken();
@@ -74,7 +72,7 @@ describe.skipIf(!CHROMIUM)("web app, customer", () => {
   });
 
   afterAll(async () => {
-    await release(browser);
+    await releaseChromium(browser);
     await w?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });

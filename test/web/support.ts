@@ -16,7 +16,6 @@ import {
   startPrivateTestStack,
   startTestStack,
 } from "../helpers/stack.js";
-import { sharedChromium } from "../e2e/chromium.js";
 import { putObjectsOnDisk } from "../helpers/s3-disk.js";
 import { buildWebAppOnce } from "../helpers/web-build.js";
 
@@ -79,13 +78,6 @@ export async function startWebStack(
     },
   };
 }
-
-/** The test worker's Chromium (see sharedChromium); release it in afterAll. */
-export function launch(executablePath: string): Promise<Browser> {
-  return sharedChromium(executablePath);
-}
-
-export { releaseChromium as release } from "../e2e/chromium.js";
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
